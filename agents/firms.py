@@ -1,0 +1,227 @@
+"""Firm establishments: a Mesa agent per firm, with state held in numpy arrays.
+
+Every firm is a :class:`Firm` (a Mesa agent a researcher can read, select and extend),
+while its numbers live in one row of a :class:`FirmTable`, so that markets, labour and
+innovation run as array operations over all firms at once. Rows are appended on entry and
+never reused; an exiting firm's row is marked dead and its agent removed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from model.params import LAYERS, SEGMENTS, TIERS
+
+if TYPE_CHECKING:
+    from model.model import IndustryModel
+
+#: Per-firm scalar columns and their dtypes (all arrays have one entry per row).
+FIRM_COLUMNS: dict[str, type] = {
+    "alive": bool,
+    "agent_id": np.int64,
+    "group": np.int64,
+    "region": np.int64,
+    "home": np.int64,
+    "layer": np.int64,
+    "segment": np.int64,
+    "born": np.int64,
+    "logcap": np.float64,
+    "brand": np.float64,
+    "cash": np.float64,
+    "price": np.float64,
+    "revenue": np.float64,
+    "revenue_smooth": np.float64,
+    "expected_sales": np.float64,
+    "demand": np.float64,
+    "backlog": np.float64,
+    "profit": np.float64,
+    "rd": np.float64,
+    "rd_extra": np.float64,
+    "marketing_extra": np.float64,
+    "subsidy": np.float64,
+    "closeness": np.float64,
+    "rd_staff_share": np.float64,
+    "loss_streak": np.int64,
+    "innovations": np.int64,
+    "leading": bool,
+    "chain_master": bool,
+    "little_giant": bool,
+    "is_branch": bool,
+}
+
+#: Per-firm columns with one entry per talent tier.
+TIER_COLUMNS: tuple[str, ...] = ("employees", "desired")
+
+
+class FirmTable:
+    """Struct-of-arrays state of every firm establishment ever created.
+
+    Attributes:
+        n: Number of rows in use (dead rows included).
+        suppliers: ``(capacity, supplier_slots)`` row indices of supplier firms, -1 empty.
+        Other attributes: one array per entry of :data:`FIRM_COLUMNS` and
+        :data:`TIER_COLUMNS` (shape ``(capacity, 3)``), indexed by row.
+    """
+
+    def __init__(self, capacity: int, supplier_slots: int) -> None:
+        self.n = 0
+        self._cap = max(16, capacity)
+        self.slots = supplier_slots
+        for name, dtype in FIRM_COLUMNS.items():
+            setattr(self, name, np.zeros(self._cap, dtype=dtype))
+        for name in TIER_COLUMNS:
+            setattr(self, name, np.zeros((self._cap, len(TIERS)), dtype=np.int64))
+        self.suppliers = np.full((self._cap, supplier_slots), -1, dtype=np.int64)
+
+    def _grow(self, needed: int) -> None:
+        new_cap = self._cap
+        while new_cap < needed:
+            new_cap *= 2
+        if new_cap == self._cap:
+            return
+        for name in (*FIRM_COLUMNS, *TIER_COLUMNS, "suppliers"):
+            old = getattr(self, name)
+            fill = -1 if name == "suppliers" else 0
+            new = np.full((new_cap, *old.shape[1:]), fill, dtype=old.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+        self._cap = new_cap
+
+    def add(self, count: int, **values: np.ndarray | float | int) -> np.ndarray:
+        """Append ``count`` rows; ``values`` sets columns (scalars broadcast). Returns rows."""
+        self._grow(self.n + count)
+        rows = np.arange(self.n, self.n + count)
+        self.n += count
+        self.alive[rows] = True
+        for name, val in values.items():
+            getattr(self, name)[rows] = val
+        return rows
+
+    def live(self) -> np.ndarray:
+        """Row indices of live firms, in row (creation) order."""
+        return np.flatnonzero(self.alive[: self.n])
+
+
+class Firm(mesa.Agent):
+    """One AI firm establishment in one chain layer of one region.
+
+    A group operating in several layers (Table 2: Sugon, Cloud Times, iFlytek) is several
+    establishments sharing a ``group_id``. State lives in ``model.firms`` at ``self.row``;
+    the properties below read and write it, so code written against agents and vectorized
+    code see the same numbers.
+
+    Args:
+        model: The owning :class:`~model.model.IndustryModel`.
+        row: Row of this firm in ``model.firms``.
+    """
+
+    def __init__(self, model: IndustryModel, row: int) -> None:
+        super().__init__(model)
+        self.row = int(row)
+        model.firms.agent_id[row] = self.unique_id
+
+    # --- identity -------------------------------------------------------------------
+    @property
+    def group_id(self) -> int:
+        """Group (parent company) identifier."""
+        return int(self.model.firms.group[self.row])
+
+    @property
+    def region(self) -> str:
+        """Region where the establishment operates."""
+        return self.model.region_names[self.model.firms.region[self.row]]
+
+    @property
+    def home_region(self) -> str:
+        """Region where the group is headquartered (profits of branches go there)."""
+        return self.model.region_names[self.model.firms.home[self.row]]
+
+    @property
+    def layer(self) -> str:
+        """Chain layer: ``base``, ``tech`` or ``app``."""
+        return LAYERS[self.model.firms.layer[self.row]]
+
+    @property
+    def segment(self) -> str:
+        """Segment within the layer (chips, data, frameworks, general_tech, ...)."""
+        return SEGMENTS[self.model.firms.segment[self.row]]
+
+    @property
+    def age(self) -> int:
+        """Age in quarters."""
+        return int(self.model.steps - self.model.firms.born[self.row])
+
+    # --- state ----------------------------------------------------------------------
+    @property
+    def capability(self) -> float:
+        """Technological capability (productivity and quality index, 1 = national mean)."""
+        return float(np.exp(self.model.firms.logcap[self.row]))
+
+    @capability.setter
+    def capability(self, value: float) -> None:
+        self.model.firms.logcap[self.row] = np.log(value)
+
+    @property
+    def cash(self) -> float:
+        """Cash in mRMB."""
+        return float(self.model.firms.cash[self.row])
+
+    @cash.setter
+    def cash(self, value: float) -> None:
+        self.model.firms.cash[self.row] = value
+
+    @property
+    def brand(self) -> float:
+        """Brand stock (utility units in buyers' choice)."""
+        return float(self.model.firms.brand[self.row])
+
+    @brand.setter
+    def brand(self, value: float) -> None:
+        self.model.firms.brand[self.row] = value
+
+    @property
+    def price(self) -> float:
+        """Price index of the firm's output (unit cost × markup)."""
+        return float(self.model.firms.price[self.row])
+
+    @property
+    def revenue(self) -> float:
+        """Revenue of the last quarter, mRMB."""
+        return float(self.model.firms.revenue[self.row])
+
+    @property
+    def rd_spending(self) -> float:
+        """R&D spending of the last quarter, mRMB."""
+        return float(self.model.firms.rd[self.row])
+
+    @property
+    def employees(self) -> dict[str, int]:
+        """Employees by talent tier."""
+        return dict(zip(TIERS, self.model.firms.employees[self.row].tolist(), strict=True))
+
+    # --- links and roles --------------------------------------------------------------
+    @property
+    def suppliers(self) -> list[Firm]:
+        """Current supplier firms (a sample of where the firm buys its inputs)."""
+        rows = self.model.firms.suppliers[self.row]
+        return [self.model.firm_at(r) for r in rows if r >= 0 and self.model.firms.alive[r]]
+
+    @property
+    def partners(self) -> list[Firm]:
+        """Innovation partners."""
+        return [self.model.firm_at(r) for r in self.model.partners.of(self.row)]
+
+    @property
+    def roles(self) -> list[str]:
+        """Roles held now: leading, chain_master, little_giant, integrator."""
+        f = self.model.firms
+        out = [n for n in ("leading", "chain_master", "little_giant") if getattr(f, n)[self.row]]
+        if SEGMENTS[f.segment[self.row]] == "integrators":
+            out.append("integrator")
+        return out
+
+    def __repr__(self) -> str:
+        return f"Firm({self.unique_id}, {self.region}, {self.layer}/{self.segment})"

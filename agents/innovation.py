@@ -1,0 +1,186 @@
+"""Firm innovation behaviour, vectorized over firms: R&D, imitation, partnerships, brand.
+
+R&D is two-stage, per product line: a firm runs ``n = clip(revenue / line_size, 1, 100)``
+lines; each line succeeds with probability ``1 - exp(-zeta · R&D_eff / n)``, and a
+success draws a log-capability increment from an exponential distribution with mean
+``innovation.step_mean``. The firm's capability moves by the mean over its lines, so
+expected growth does not rise with size while its variance falls with size. Only the
+*aligned* share (``alignment_base + alignment_close · closeness``) of an increment reaches
+what buyers value (FACTS problem 5). Imitation pulls
+a firm toward its partners' and its region-and-layer frontier, scaled by absorptive
+capacity (its high-end staffing). Partnerships form a network.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from model.model import IndustryModel
+
+
+class PartnerNetwork:
+    """Undirected innovation partnerships between firm rows, as two edge arrays."""
+
+    def __init__(self) -> None:
+        self.a = np.zeros(0, dtype=np.int64)
+        self.b = np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.a.size)
+
+    def add(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Add edges ``a[i] - b[i]`` (self-loops are dropped)."""
+        keep = a != b
+        self.a = np.concatenate([self.a, a[keep]])
+        self.b = np.concatenate([self.b, b[keep]])
+
+    def prune(self, alive: np.ndarray, ended: np.ndarray | None = None) -> None:
+        """Drop edges to dead firms and edges flagged in ``ended``."""
+        keep = alive[self.a] & alive[self.b]
+        if ended is not None:
+            keep &= ~ended
+        self.a, self.b = self.a[keep], self.b[keep]
+
+    def of(self, row: int) -> list[int]:
+        """Partner rows of one firm."""
+        return [*self.b[self.a == row].tolist(), *self.a[self.b == row].tolist()]
+
+    def degree(self, n: int) -> np.ndarray:
+        """Number of partners of each of the first ``n`` rows."""
+        return np.bincount(self.a, minlength=n)[:n] + np.bincount(self.b, minlength=n)[:n]
+
+    def partner_max(self, values: np.ndarray, n: int) -> np.ndarray:
+        """Largest ``values`` among each row's partners (-inf without partners)."""
+        out = np.full(n, -np.inf)
+        np.maximum.at(out, self.a, values[self.b])
+        np.maximum.at(out, self.b, values[self.a])
+        return out
+
+
+def research(model: IndustryModel, rows: np.ndarray, compute_per_mrmb: np.ndarray) -> None:
+    """Spend on R&D, draw successes and raise capability of successful firms.
+
+    Args:
+        model: The model.
+        rows: Live firm rows, in row order.
+        compute_per_mrmb: For each row, compute units bought per mRMB of compute budget
+            (1 at market price; more with cheap public compute or vouchers).
+    """
+    p, f = model.p, model.firms
+    rd = f.rd[rows]
+    c = p["innovation.compute_share"]
+    desired = f.desired[rows, 1].astype(float)
+    fill = np.where(desired > 0, np.minimum(1.0, f.employees[rows, 1] / np.maximum(desired, 1)),
+                    1.0)
+    effective = rd * ((1.0 - c) * fill + c * compute_per_mrmb)
+    lines = np.clip(np.floor(f.revenue_smooth[rows] / p["innovation.line_size"]), 1, 100)
+    prob = 1.0 - np.exp(-p["innovation.zeta"] * effective / lines)
+    rng = model.stream("innovation")
+    successes = rng.binomial(lines.astype(np.int64), prob)
+    gain = rng.gamma(np.maximum(successes, 1), p["innovation.step_mean"])
+    gain = np.where(successes > 0, gain, 0.0) / lines
+    align = np.clip(p["innovation.alignment_base"]
+                    + p["innovation.alignment_close"] * f.closeness[rows], 0.0, 1.0)
+    f.logcap[rows] += gain * align - p["innovation.obsolescence"]
+    f.innovations[rows] += successes
+
+
+def imitate(model: IndustryModel, rows: np.ndarray) -> None:
+    """Pull log capability toward partners' best and the region-and-layer frontier."""
+    p, f = model.p, model.firms
+    x = f.logcap
+    n = f.n
+    key = f.region[rows] * 3 + f.layer[rows]
+    top = np.full(model.n_regions * 3, -np.inf)
+    np.maximum.at(top, key, x[rows])
+    partner = model.partners.partner_max(x, n)[rows]
+    regional = top[key]
+    share = model.layer_high_end_share[f.layer[rows]]
+    total = np.maximum(f.employees[rows].sum(axis=1), 1)
+    absorptive = np.clip(f.employees[rows, 1] / total / np.maximum(share, 1e-9), 0.0, 1.0)
+    gap_partner = np.where(np.isfinite(partner), np.maximum(partner - x[rows], 0.0), 0.0)
+    gap_region = np.maximum(regional - x[rows], 0.0)
+    rate = p["innovation.imitation"] * absorptive
+    x[rows] += rate * np.maximum(gap_partner, 0.5 * gap_region)
+
+
+def build_brand(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
+    """Update brand from own marketing plus grants; returns own marketing spending (mRMB)."""
+    p, f = model.p, model.firms
+    own = p["innovation.marketing_intensity"] * f.revenue[rows]
+    total = own + f.marketing_extra[rows]
+    f.brand[rows] = ((1.0 - p["innovation.brand_decay"]) * f.brand[rows]
+                     + p["innovation.brand_gain"] * np.log1p(total / 0.1))
+    return own
+
+
+def form_partnerships(model: IndustryModel, rows: np.ndarray) -> None:
+    """Form new partnerships (base rate plus funded platforms) and end some old ones.
+
+    A firm that forms a partnership picks a partner in its own region with probability
+    0.5 (else anywhere), weighted by capability. Platform-funded partnerships are local.
+    """
+    p, f = model.p, model.firms
+    rng = model.stream("partnerships")
+    ended = rng.random(len(model.partners)) < p["innovation.partnership_decay"]
+    model.partners.prune(f.alive, ended)
+    if rows.size < 2:
+        return
+    forms = rows[rng.random(rows.size) < p["innovation.partnership_rate"]]
+    local = rng.random(forms.size) < 0.5
+    weights = np.exp(f.logcap[rows] - f.logcap[rows].max())
+    partners = _sample_partners(rng, rows, weights, f.region[rows], forms, f.region[forms],
+                                local)
+    model.partners.add(forms, partners)
+    funded = _funded_partnerships(model, rows, weights, rng)
+    if funded is not None:
+        model.partners.add(*funded)
+
+
+def _sample_partners(rng: np.random.Generator, rows: np.ndarray, weights: np.ndarray,
+                     regions: np.ndarray, seekers: np.ndarray, seeker_regions: np.ndarray,
+                     local: np.ndarray) -> np.ndarray:
+    """Sample one partner row per seeker: local (same region) or national, by weight."""
+    out = np.empty(seekers.size, dtype=np.int64)
+    cum = np.cumsum(weights)
+    nat = ~local
+    out[nat] = rows[np.minimum(np.searchsorted(cum, rng.random(nat.sum()) * cum[-1]),
+                               rows.size - 1)]
+    order = np.argsort(regions, kind="stable")
+    sorted_regions = regions[order]
+    cum_local = np.cumsum(weights[order])
+    lo = np.searchsorted(sorted_regions, seeker_regions[local], side="left")
+    hi = np.searchsorted(sorted_regions, seeker_regions[local], side="right")
+    base = np.where(lo > 0, cum_local[np.maximum(lo - 1, 0)], 0.0)
+    span = cum_local[np.maximum(hi - 1, 0)] - base
+    target = base + rng.random(local.sum()) * span
+    pick = np.clip(np.searchsorted(cum_local, target), lo, np.maximum(hi - 1, lo))
+    out[local] = rows[order[pick]]
+    return out
+
+
+def _funded_partnerships(model: IndustryModel, rows: np.ndarray, weights: np.ndarray,
+                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
+    lv, f = model.levers, model.firms
+    regions = np.flatnonzero(lv.partnership_budget > 0)
+    if regions.size == 0:
+        return None
+    a_all, b_all = [], []
+    for r in regions:
+        local = rows[f.region[rows] == r]
+        n = int(lv.partnership_budget[r] // lv.partnership_cost[r])
+        n = min(n, local.size // 2)
+        if n <= 0:
+            continue
+        a = rng.choice(local, size=n)
+        w = weights[f.region[rows] == r]
+        b = rng.choice(local, size=n, p=w / w.sum())
+        a_all.append(a)
+        b_all.append(b)
+        model.charge(int(r), "co_innovation", n * lv.partnership_cost[r])
+    if not a_all:
+        return None
+    return np.concatenate(a_all), np.concatenate(b_all)

@@ -1,0 +1,163 @@
+"""The instrument interface, the registry, and the levers instruments set.
+
+An instrument is a small class with a lifecycle, built by name from a scenario table
+``[policy.<region>.<name>]``:
+
+* ``initialize(model)`` once, after the model is built;
+* ``apply(model)`` at the start of every quarter: pay direct grants, enrol trainees, and
+  set this quarter's *levers* (offers, vouchers, preferences) that later phases of the
+  step use and charge against the instrument's remaining budget;
+* ``finalize(model)`` once, when a run ends (optional).
+
+Every instrument has ``budget`` (mRMB per year), ``start`` and ``end`` (quarters when it is
+active). Effects scale with spending: an instrument with zero budget changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from model.params import LAYERS, Param
+
+if TYPE_CHECKING:
+    from agents.policy import PolicyAgent
+    from model.model import IndustryModel
+
+#: Instrument classes by registered name, in registration order (the output column order).
+INSTRUMENTS: dict[str, type[Instrument]] = {}
+
+COMMON_PARAMS: tuple[Param, ...] = (
+    Param("budget", float, 0.0, "mRMB/year", (0.0, 1e6), source="scenario",
+          doc="Annual budget; unspent money in a quarter lapses.", ui=True),
+    Param("start", int, 0, "quarter", (0, 10_000), source="scenario",
+          doc="First quarter (step) in which the instrument acts."),
+    Param("end", int, 10_000, "quarter", (0, 10_000), source="scenario",
+          doc="Last quarter in which the instrument acts (sunset designs)."),
+)
+
+
+def register_instrument(cls: type[Instrument]) -> type[Instrument]:
+    """Class decorator: register an instrument class under ``cls.name``."""
+    if not getattr(cls, "name", None):
+        raise TypeError(f"{cls.__name__} needs a class attribute 'name'")
+    INSTRUMENTS[cls.name] = cls
+    return cls
+
+
+def instrument_params(name: str) -> tuple[Param, ...]:
+    """Declarations of an instrument's parameters, relative names (``budget`` ...)."""
+    return COMMON_PARAMS + INSTRUMENTS[name].PARAMS
+
+
+def parse_layers(text: str) -> list[int]:
+    """Parse a comma list of layers (``"base,tech"``) into layer indices."""
+    return [LAYERS.index(t.strip()) for t in text.split(",") if t.strip()]
+
+
+def layers_param(default: str, doc: str) -> Param:
+    """A parameter naming layers as a comma list, validated as one of the combinations."""
+    combos = ("base", "tech", "app", "base,tech", "base,app", "tech,app", "base,tech,app")
+    return Param("layers", str, default, "layers", choices=combos, source="scenario", doc=doc)
+
+
+@dataclass
+class Levers:
+    """Per-region policy levers of the current quarter, set by instruments in ``apply``.
+
+    Budget fields hold what is left to spend this quarter; the phase that uses a lever
+    charges realized costs against them through :meth:`IndustryModel.charge`.
+    """
+
+    n_regions: int
+    recruit_cash: np.ndarray = field(init=False)
+    recruit_factor: np.ndarray = field(init=False)
+    recruit_delivery: np.ndarray = field(init=False)
+    recruit_budget: np.ndarray = field(init=False)
+    intro_subsidy: np.ndarray = field(init=False)
+    intro_budget: np.ndarray = field(init=False)
+    voucher_rate: np.ndarray = field(init=False)
+    voucher_budget: np.ndarray = field(init=False)
+    diversified: np.ndarray = field(init=False)
+    local_preference: np.ndarray = field(init=False)
+    scenario_budget: np.ndarray = field(init=False)
+    partnership_budget: np.ndarray = field(init=False)
+    partnership_cost: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Zero every lever (instruments set them again each quarter)."""
+        r, nl = self.n_regions, len(LAYERS)
+        self.recruit_cash = np.zeros((r, nl))
+        self.recruit_factor = np.zeros((r, nl))
+        self.recruit_delivery = np.zeros(r)
+        self.recruit_budget = np.zeros(r)
+        self.intro_subsidy = np.zeros((r, 3))
+        self.intro_budget = np.zeros(r)
+        self.voucher_rate = np.zeros(r)
+        self.voucher_budget = np.zeros(r)
+        self.diversified = np.zeros(r, dtype=bool)
+        self.local_preference = np.zeros(r)
+        self.scenario_budget = np.zeros(r)
+        self.partnership_budget = np.zeros(r)
+        self.partnership_cost = np.ones(r)
+
+
+class Instrument:
+    """Base class of policy instruments.
+
+    Subclasses set ``name`` (the registry key and scenario table name), ``PARAMS`` (their
+    own parameters, relative names), ``target`` (one line: whom it targets and what it
+    changes) and implement :meth:`apply`. Settings arrive validated as ``self.settings``.
+
+    Args:
+        policy: The region's policy agent.
+        settings: Validated values of every parameter in :func:`instrument_params`.
+    """
+
+    name: ClassVar[str] = ""
+    PARAMS: ClassVar[tuple[Param, ...]] = ()
+    target: ClassVar[str] = ""
+
+    def __init__(self, policy: PolicyAgent, settings: dict[str, Any]) -> None:
+        self.policy = policy
+        self.region: int = policy.region
+        self.settings = settings
+        self.weight = 1.0  # moved by the adaptive rule
+
+    @property
+    def annual_budget(self) -> float:
+        """Budget per year after adaptive reallocation, mRMB."""
+        return self.settings["budget"] * self.weight
+
+    def quarter_budget(self, model: IndustryModel) -> float:
+        """Budget available this quarter (zero outside ``start``..``end``)."""
+        if not (self.settings["start"] <= model.steps <= self.settings["end"]):
+            return 0.0
+        return self.annual_budget / 4.0
+
+    def initialize(self, model: IndustryModel) -> None:
+        """Called once after the model is built."""
+
+    def apply(self, model: IndustryModel) -> None:
+        """Act at the start of a quarter: grants, enrolment, levers for later phases."""
+        raise NotImplementedError
+
+    def finalize(self, model: IndustryModel) -> None:
+        """Called once when the run ends."""
+
+    def need(self, row: dict[str, float], national: dict[str, float]) -> float:
+        """Adaptive indicator in [0, 1]: how much the observed state calls for this tool.
+
+        Args:
+            row: The region's reporter values observed with the adaptive lag.
+            national: National totals and means at the same step.
+        """
+        return 0.0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(region={self.region}, budget={self.settings['budget']})"

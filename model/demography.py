@@ -1,0 +1,189 @@
+"""Firm demography: exit, entry (start-ups and spin-offs), branches and relocations.
+
+Exit: a firm with negative cash exits; after ``exit.loss_quarters`` consecutive losses it
+exits with probability ``exit.loss_hazard``; any firm faces an exogenous hazard
+``exit.hazard · (a/a*) · exp(1 - a/a*)`` that peaks at age ``a* = exit.hazard_peak_age``.
+
+Entry per region and layer is Poisson with mean
+``rate · N̄_l · (N_rl / N̄_l)^agglomeration · exp(β_π Δmargin + β_t Δlog talent per firm +
+β_d Δdemand growth + β_s subsidy per firm)`` (margin: after-tax operating margin of the
+region's layer excluding subsidies, clipped to [-1, 1])
+``+ seed_entrants · share_l + spinoff · leaders_rl``,
+where Δ are deviations from step-0 national values and N̄_l is the mean count per region
+at step 0 (so ``entry.rate`` reads as entrants per firm-quarter at step-0 conditions).
+
+Branches: each quarter a leading firm considers a new location with probability
+``branches.rate``; it picks a region by a logit over log demand per local firm of its
+layer, log wage, and the region's recruitment offer × delivery probability, against a
+no-branch option. The branch opens ``branches.lag`` quarters later (a share of moves
+relocate the whole firm instead); promised cash and delivered factor support are paid
+then if the region's programme still has budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.instruments.recruitment import offer_value
+
+if TYPE_CHECKING:
+    from model.model import IndustryModel
+
+
+@dataclass
+class PendingBranch:
+    """A branch decided but not yet open."""
+
+    due: int
+    parent: int
+    region: int
+    relocate: bool
+    cash: float
+    factor: float
+
+
+def exit_firms(model: IndustryModel, rows: np.ndarray) -> None:
+    """Remove failing firms: employees become job-seekers, cash goes to owners/creditors."""
+    p, f = model.p, model.firms
+    u = model.stream("exit").random(rows.size)
+    age = (model.steps - f.born[rows]).astype(float)
+    peak = p["exit.hazard_peak_age"]
+    hazard = p["exit.hazard"] * (age / peak) * np.exp(1.0 - age / peak)
+    sustained = f.loss_streak[rows] >= p["exit.loss_quarters"]
+    hazard = np.where(sustained, 1.0 - (1.0 - hazard) * (1.0 - p["exit.loss_hazard"]), hazard)
+    leaving = rows[(f.cash[rows] < 0.0) | (u < hazard)]
+    model.counts.exits += np.bincount(f.region[leaving], minlength=model.n_regions)
+    for row in leaving:
+        model.remove_firm(int(row), reason="exit")
+
+
+def enter_firms(model: IndustryModel, rows: np.ndarray) -> None:
+    """Create this quarter's start-ups and spin-offs in every region and layer."""
+    p, f = model.p, model.firms
+    n_r = model.n_regions
+    rng = model.stream("entry")
+    key = f.region[rows] * 3 + f.layer[rows]
+    n_rl = np.bincount(key, minlength=n_r * 3).reshape(n_r, 3).astype(float)
+    rev = np.bincount(key, f.revenue[rows], minlength=n_r * 3).reshape(n_r, 3)
+    operating = f.profit[rows] - f.subsidy[rows]  # subsidies enter through their own term
+    prof = np.bincount(key, operating, minlength=n_r * 3).reshape(n_r, 3)
+    nat_margin = np.divide(prof.sum(axis=0), rev.sum(axis=0), out=np.zeros(3),
+                           where=rev.sum(axis=0) > 0)
+    margin = np.clip(np.where(rev > 0, prof / np.where(rev > 0, rev, 1.0), nat_margin[None, :]),
+                     -1.0, 1.0)
+    talent = np.log1p(model.talent.seekers.sum(axis=1) / np.maximum(n_rl.sum(axis=1), 1.0))
+    subsidy = np.bincount(key, f.subsidy[rows], minlength=n_r * 3).reshape(n_r, 3)
+    subsidy = subsidy / np.maximum(n_rl, 1.0)
+    lead = np.bincount(key[f.leading[rows]], minlength=n_r * 3).reshape(n_r, 3)
+    ref = model.entry_reference
+    attract = np.exp(p["entry.beta_profit"] * (margin - ref["margin"][None, :])
+                     + p["entry.beta_talent"] * (talent - ref["talent"])[:, None]
+                     + p["entry.beta_demand"] * (model.demand_growth() - ref["growth"])
+                     + p["entry.beta_subsidy"] * subsidy)
+    mean_n = ref["mean_firms"][None, :]
+    scale = np.where(mean_n > 0, mean_n * (n_rl / np.maximum(mean_n, 1e-9))
+                     ** p["entry.agglomeration"], 0.0)
+    lam = (p["entry.rate"] * scale * attract
+           + p["entry.seed_entrants"] * model.national_mix0[None, :]
+           + p["entry.spinoff"] * lead)
+    births = rng.poisson(lam)
+    total = int(births.sum())
+    model.counts.entries += births.sum(axis=1)
+    if total == 0:
+        return
+    regions = np.repeat(np.repeat(np.arange(n_r), 3), births.ravel())
+    layers = np.repeat(np.tile(np.arange(3), n_r), births.ravel())
+    mean_x = np.bincount(key, f.logcap[rows], minlength=n_r * 3) / np.maximum(n_rl.ravel(), 1)
+    nat_x = np.array([f.logcap[rows][f.layer[rows] == lay].mean()
+                      if (f.layer[rows] == lay).any() else 0.0 for lay in range(3)])
+    base_x = np.where(n_rl.ravel() > 0, mean_x, np.tile(nat_x, n_r) - 0.5)
+    x = (base_x[regions * 3 + layers] - p["entry.capability_gap"]
+         + p["calibration.capability_sigma"] * rng.standard_normal(total))
+    segment = model.entrant_segments(rng, regions, layers)
+    model.add_firms(region=regions, home=regions, layer=layers, segment=segment, logcap=x,
+                    cash=p["entry.seed_cash"], expected_sales=p["entry.initial_sales"])
+    model.ledger.add_by_region("seed_capital", regions, np.full(total, p["entry.seed_cash"]))
+
+
+def plan_branches(model: IndustryModel, rows: np.ndarray) -> None:
+    """Leading firms decide on new branches (opening after the lag)."""
+    p, f = model.p, model.firms
+    n_r = model.n_regions
+    rng = model.stream("branches")
+    leaders = rows[f.leading[rows]]
+    u = rng.random(leaders.size)
+    movers = leaders[u < p["branches.rate"]]
+    if movers.size == 0:
+        return
+    key = f.region[rows] * 3 + f.layer[rows]
+    n_rl = np.bincount(key, minlength=n_r * 3).reshape(n_r, 3)
+    demand = model.layer_demand()
+    gumbel = rng.gumbel(size=(movers.size, n_r + 1))
+    relocate = rng.random(movers.size) < p["branches.relocation_share"]
+    offers = offer_value(model)
+    wage = np.log(model.talent.wages[:, 0])
+    present = _group_presence(model, rows)
+    for j, parent in enumerate(movers):
+        lay = int(f.layer[parent])
+        util = (p["branches.beta_profit"] * np.log1p(demand[:, lay] / (n_rl[:, lay] + 1.0))
+                - p["branches.beta_wage"] * wage + p["branches.beta_offer"] * offers[:, lay])
+        util[f.region[parent]] = -np.inf
+        util[list(present.get((int(f.group[parent]), lay), ()))] = -np.inf
+        choice = int(np.argmax(np.append(util, p["branches.no_branch_utility"]) + gumbel[j]))
+        if choice == n_r:
+            continue
+        model.pending.append(PendingBranch(
+            due=model.steps + p["branches.lag"], parent=int(parent), region=choice,
+            relocate=bool(relocate[j]), cash=float(model.levers.recruit_cash[choice, lay]),
+            factor=float(model.levers.recruit_factor[choice, lay])))
+
+
+def _group_presence(model: IndustryModel, rows: np.ndarray) -> dict[tuple[int, int], set]:
+    f = model.firms
+    lead_groups = set(f.group[rows[f.leading[rows]]].tolist())
+    out: dict[tuple[int, int], set] = {}
+    for row in rows[np.isin(f.group[rows], list(lead_groups))]:
+        out.setdefault((int(f.group[row]), int(f.layer[row])), set()).add(int(f.region[row]))
+    return out
+
+
+def open_branches(model: IndustryModel) -> None:
+    """Open the branches (and relocations) due this quarter, paying recruitment offers."""
+    p, f = model.p, model.firms
+    due = [b for b in model.pending if b.due <= model.steps]
+    model.pending = [b for b in model.pending if b.due > model.steps]
+    for b in due:
+        if not f.alive[b.parent]:
+            continue
+        r = b.region
+        name = model.region_names[r]
+        if b.relocate:
+            origin = int(f.region[b.parent])
+            model.relocate_firm(b.parent, r)
+            model.counts.relocations_out[origin] += 1
+            model.counts.relocations_in[r] += 1
+            row = b.parent
+        else:
+            capital = min(p["entry.seed_cash"] * 5.0, max(f.cash[b.parent], 0.0))
+            f.cash[b.parent] -= capital
+            row = model.add_firms(
+                region=np.array([r]), home=np.array([f.home[b.parent]]),
+                layer=np.array([f.layer[b.parent]]), segment=np.array([f.segment[b.parent]]),
+                logcap=np.array([f.logcap[b.parent] - 0.2]), cash=capital,
+                group=np.array([f.group[b.parent]]), brand=np.array([0.5 * f.brand[b.parent]]),
+                is_branch=True, expected_sales=p["entry.initial_sales"] * 4)[0]
+            model.counts.branches_opened[r] += 1
+        pay = min(b.cash, float(model.levers.recruit_budget[r]))
+        if pay > 0:
+            model.levers.recruit_budget[r] -= pay
+            model.grant(np.array([row]), np.array([pay]), "recruitment", r)
+        if b.factor > 0:
+            delivered = model.stream(f"policy.{name}.recruitment").random() \
+                < model.levers.recruit_delivery[r]
+            pay = min(b.factor, float(model.levers.recruit_budget[r])) if delivered else 0.0
+            if pay > 0:
+                model.levers.recruit_budget[r] -= pay
+                model.grant(np.array([row]), np.array([pay]), "recruitment", r)

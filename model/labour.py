@@ -1,0 +1,161 @@
+"""The labour market: firms' staffing needs, retirements, layoffs, matching, wages, migration.
+
+Production uses the three talent tiers with a CES technology (``labour.substitution``);
+at the planned mix a firm of layer ``l`` needs
+``labour.workers_per_output · exp(-log capability)`` workers per mRMB of output at base
+prices, split by the layer's tier mix; R&D needs high-end staff for the non-compute part
+of its R&D budget. Within each region and tier, job-seekers are matched to vacancies
+pro rata (``labour.match_efficiency`` of seekers are matchable per quarter). Wages move
+with the vacancy rate. Job-seekers migrate by a logit over regions (wage, job-finding
+rate, amenity, introduction subsidy, a bonus for staying).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.params import TIERS
+
+if TYPE_CHECKING:
+    from model.model import IndustryModel
+
+
+def labour_demand(model: IndustryModel, rows: np.ndarray, growth: float) -> None:
+    """Set ``desired`` employees by tier from expected sales and the R&D budget."""
+    p, f = model.p, model.firms
+    expected = f.expected_sales[rows] * growth
+    output = expected / np.maximum(f.price[rows], 1e-9)
+    workers = p["labour.workers_per_output"] * np.exp(-f.logcap[rows]) * output
+    mix = model.tier_mix[f.layer[rows]]
+    desired = workers[:, None] * mix
+    wage_hi = model.talent.wages[f.region[rows], 1]
+    rd_staff = (1.0 - p["innovation.compute_share"]) * (
+        p["innovation.rd_intensity"] * expected + f.rd_extra[rows]) / np.maximum(wage_hi, 1e-9)
+    desired[:, 1] += rd_staff
+    out = np.rint(desired).astype(np.int64)
+    out[:, 0] = np.maximum(out[:, 0], 1)  # a firm keeps at least one person
+    f.desired[rows] = out
+    f.rd_staff_share[rows] = np.divide(rd_staff, desired[:, 1],
+                                       out=np.zeros(rows.size), where=desired[:, 1] > 0)
+
+
+def capacity(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
+    """Value of output each firm can produce this quarter with its staff (mRMB)."""
+    p, f = model.p, model.firms
+    mix = model.tier_mix[f.layer[rows]]
+    emp = f.employees[rows].astype(float)
+    emp[:, 1] *= 1.0 - f.rd_staff_share[rows]
+    effective = ces(emp, mix, p["labour.substitution"])
+    real = p["market.capacity_slack"] * effective * np.exp(f.logcap[rows]) \
+        / p["labour.workers_per_output"]
+    return real * f.price[rows]
+
+
+def ces(emp: np.ndarray, mix: np.ndarray, sigma: float) -> np.ndarray:
+    """Effective staff ``(Σ_k m_k (e_k / m_k)^ρ)^(1/ρ)``, ``ρ = (σ-1)/σ`` (CES, degree 1).
+
+    With staff in the planned mix (``e_k = m_k · E``) it equals ``E``; a missing tier lowers
+    output without stopping it when ``σ > 1``. ``σ = 1`` is the Cobb-Douglas limit.
+    """
+    used = mix > 0
+    ratio = np.where(used, emp / np.where(used, mix, 1.0), 1.0)
+    if abs(sigma - 1.0) < 1e-9:
+        with np.errstate(divide="ignore"):
+            return np.exp((np.where(used, mix * np.log(ratio), 0.0)).sum(axis=1))
+    rho = (sigma - 1.0) / sigma
+    with np.errstate(divide="ignore"):
+        terms = np.where(used, mix * np.power(ratio, rho), 0.0)
+    total = terms.sum(axis=1)
+    if rho < 0:  # a missing tier makes output zero
+        return np.where(np.isfinite(total) & (total > 0), np.power(total, 1.0 / rho), 0.0)
+    return np.power(total, 1.0 / rho)
+
+
+def retire_employees(model: IndustryModel, rows: np.ndarray) -> None:
+    """Each employee leaves the AI labour market with probability ``talent.retirement``."""
+    f, t = model.firms, model.talent
+    gone = model.stream("retirement").binomial(f.employees[rows], model.p["talent.retirement"])
+    f.employees[rows] -= gone
+    for k in range(len(TIERS)):
+        t.flows["retirements"][:, k] += np.bincount(
+            f.region[rows], gone[:, k], minlength=model.n_regions).astype(np.int64)
+
+
+def match(model: IndustryModel, rows: np.ndarray) -> None:
+    """Lay off excess staff, then fill vacancies from local job-seekers, pro rata."""
+    p, f, t = model.p, model.firms, model.talent
+    reg = f.region[rows]
+    n_r = model.n_regions
+    excess = np.maximum(f.employees[rows] - f.desired[rows], 0)
+    fired = np.ceil(excess * p["labour.layoff_rate"]).astype(np.int64)
+    f.employees[rows] -= fired
+    vac = np.maximum(f.desired[rows] - f.employees[rows], 0)
+    t.hires[:] = 0
+    for k in range(len(TIERS)):
+        t.seekers[:, k] += np.bincount(reg, fired[:, k], minlength=n_r).astype(np.int64)
+        total_vac = np.bincount(reg, vac[:, k], minlength=n_r)
+        available = np.floor(t.seekers[:, k] * p["labour.match_efficiency"])
+        ratio = np.divide(available, total_vac, out=np.zeros(n_r), where=total_vac > 0)
+        ratio = np.minimum(ratio, 1.0)
+        hires = _apportion(vac[:, k] * ratio[reg], reg, np.minimum(available, total_vac))
+        f.employees[rows, k] += hires
+        hired = np.bincount(reg, hires, minlength=n_r).astype(np.int64)
+        t.seekers[:, k] -= hired
+        t.hires[:, k] = hired
+        t.unfilled[:, k] = total_vac.astype(np.int64) - hired
+
+
+def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """Round ``quota`` to integers so each group's sum is ``floor(totals[group])``
+    (largest remainders first; ties by position)."""
+    base = np.floor(quota).astype(np.int64)
+    frac = quota - base
+    left = np.floor(totals).astype(np.int64) - np.bincount(group, base, minlength=totals.size
+                                                             ).astype(np.int64)
+    if frac.size == 0 or left.max(initial=0) <= 0:
+        return base
+    order = np.lexsort((np.arange(frac.size), -frac, group))
+    g_sorted = group[order]
+    start = np.searchsorted(g_sorted, np.arange(totals.size))
+    rank = np.arange(order.size) - start[g_sorted]
+    bump = (rank < left[g_sorted]) & (frac[order] > 0)
+    base[order[bump]] += 1
+    return base
+
+
+def adjust_wages(model: IndustryModel, employed: np.ndarray) -> None:
+    """Wages rise with the unfilled-vacancy rate above target, fall below it (±3 %/quarter)."""
+    p, t = model.p, model.talent
+    denom = employed + t.unfilled
+    rate = np.divide(t.unfilled, denom, out=np.zeros(denom.shape), where=denom > 0)
+    change = np.clip(p["labour.wage_adjustment"] * (rate - p["labour.target_vacancy"]),
+                     -0.03, 0.03)
+    t.wages *= 1.0 + change
+
+
+def migrate(model: IndustryModel) -> None:
+    """Move job-seekers between regions; pay introduction subsidies on eligible arrivals."""
+    p, t, lv = model.p, model.talent, model.levers
+    n_r = model.n_regions
+    seekers_plus = np.maximum(t.seekers, 1)
+    job_rate = np.minimum(t.hires / seekers_plus, 1.0)
+    amenity = model.amenity
+    # effective subsidy: scaled down where the budget cannot pay every expected arrival
+    subsidy = lv.intro_subsidy.copy()
+    util = np.empty((len(TIERS), n_r, n_r))
+    for k in range(len(TIERS)):
+        dest = (p["talent.beta_wage"] * np.log(t.wages[:, k])
+                + p["talent.beta_jobs"] * job_rate[:, k] + amenity
+                + p["talent.beta_subsidy"] * subsidy[:, k])
+        util[k] = np.broadcast_to(dest, (n_r, n_r)).copy()
+        util[k][np.arange(n_r), np.arange(n_r)] += p["talent.home_bias"]
+    arrivals = np.zeros((n_r, len(TIERS)), dtype=np.int64)
+    t.migrate(model.stream("migration"), util, p["talent.mobility"], arrivals)
+    for r in np.flatnonzero(lv.intro_budget > 0):
+        cost = float((arrivals[r] * lv.intro_subsidy[r]).sum())
+        paid = min(cost, float(lv.intro_budget[r]))
+        if paid > 0:
+            model.charge(int(r), "talent_introduction", paid)
+            model.ledger.add("introduction_subsidies", int(r), paid)

@@ -1,0 +1,591 @@
+"""IndustryModel: the wiring of agents, markets and reporters, and the step order."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from agents.compute import ComputeCenter
+from agents.firms import Firm, FirmTable
+from agents.innovation import PartnerNetwork, build_brand, form_partnerships, imitate, research
+from agents.instruments import INSTRUMENTS, Levers
+from agents.policy import PolicyAgent
+from agents.talent import TalentPool, TalentStock, University
+from model import demography, labour, setup
+from model.accounts import Ledger
+from model.markets import sample_sellers
+from model.params import SEGMENTS, TIERS
+from model.reporters import firm_table, region_table
+from model.rng import Streams, name_key, root_sequence
+from model.scenario import Scenario, load_scenario
+from model.trade import initial_allocation, input_bonus, seller_weights, trade
+
+BASE, TECH, APP = 0, 1, 2
+SUPPLIER_LAYER = (BASE, BASE, TECH)  # layer a buyer of each layer buys inputs from
+
+
+@dataclass
+class Counts:
+    """Per-region event counts of the current quarter."""
+
+    n_regions: int
+    entries: np.ndarray = field(init=False)
+    exits: np.ndarray = field(init=False)
+    branches_opened: np.ndarray = field(init=False)
+    relocations_in: np.ndarray = field(init=False)
+    relocations_out: np.ndarray = field(init=False)
+    innovations: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Zero every count."""
+        for name in ("entries", "exits", "branches_opened", "relocations_in",
+                     "relocations_out", "innovations"):
+            setattr(self, name, np.zeros(self.n_regions, dtype=np.int64))
+
+
+@dataclass
+class MarketStats:
+    """Per-region market statistics of the current quarter (see model.trade)."""
+
+    n_regions: int
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Zero every statistic."""
+        n = self.n_regions
+        self.projects = np.zeros(n, dtype=np.int64)
+        self.projects_local_integrator = np.zeros(n, dtype=np.int64)
+        self.local_final = np.zeros(n)
+        self.local_tech = np.zeros(n)
+        self.local_base = np.zeros(n)
+        self.base_purchases = np.zeros(n)
+        self.tech_purchases = np.zeros(n)
+        self.scenario_spending = np.zeros(n)
+        self.integrator_expected = np.zeros(n)
+
+
+def focus_firms_total(model: IndustryModel) -> float:
+    """DataCollector reporter: firms in the focus region (Shanxi by default)."""
+    return float(model.region_rows["firms_total"][model.focus])
+
+
+def focus_base_tech_share(model: IndustryModel) -> float:
+    """DataCollector reporter: base+technology share in the focus region."""
+    return float(model.region_rows["base_tech_share"][model.focus])
+
+
+def focus_local_sourcing_base(model: IndustryModel) -> float:
+    """DataCollector reporter: local sourcing of base inputs in the focus region."""
+    return float(model.region_rows["local_sourcing_base"][model.focus])
+
+
+def focus_leading_firms(model: IndustryModel) -> float:
+    """DataCollector reporter: leading firms in the focus region."""
+    return float(model.region_rows["leading_firms"][model.focus])
+
+
+def focus_rank(model: IndustryModel) -> float:
+    """DataCollector reporter: rank of the focus region by firms."""
+    return float(model.region_rows["rank"][model.focus])
+
+
+def national_firms(model: IndustryModel) -> float:
+    """DataCollector reporter: firms in all regions."""
+    return float(model.region_rows["firms_total"].sum())
+
+
+class IndustryModel(mesa.Model):
+    """Agent-based model of a lagging region's AI industry chain among competing regions.
+
+    Args:
+        preset: A shipped scenario name (``"baseline"``) or a path to a scenario TOML.
+        params: Overrides by dotted name (``{"innovation.zeta": 0.5}``), or a validated
+            :class:`~model.scenario.Scenario` to use as is.
+        rng: Seed: an int, a :class:`numpy.random.SeedSequence`, a Generator, or ``None``
+            for fresh OS entropy (recorded as ``model.seed_entropy``).
+        **overrides: More overrides, with ``__`` standing for ``.`` in dotted names
+            (``innovation__zeta=0.5``), so that Mesa's ``batch_run`` and SolaraViz can pass
+            them as keyword arguments.
+
+    One step is one quarter; step ``t`` is the end of quarter ``t`` (step 0 = start of
+    2023Q1). Each step runs, in this order:
+
+    1. **Policy** — every region's policy agent reviews budgets (if adaptive) and applies
+       its instruments: grants, training enrolment, and this quarter's levers (recruitment
+       offers, compute vouchers, introduction subsidies, procurement preference).
+    2. **Talent supply** — graduates (and due policy-funded cohorts) join job-seekers;
+       general talent is upgraded; seekers and employees retire.
+    3. **Migration** — job-seekers move between regions (logit with home bias).
+    4. **Plans** — prices (unit cost × markup), R&D budgets and staffing needs from
+       expected sales.
+    5. **Labour market** — layoffs, matching of seekers to vacancies, wage adjustment.
+    6. **Trade** — final demand and projects, technology and base inputs, compute, and
+       every firm's accounts (wages, taxes, remittances, cash).
+    7. **Innovation** — R&D draws, imitation, brand, partnerships.
+    8. **Links and roles** — supplier links re-drawn for some firms; roles updated.
+    9. **Exit** — insolvent, loss-making and hazard exits.
+    10. **Entry and location** — branches due open; start-ups and spin-offs enter;
+        leading firms plan new branches.
+    11. **Reporters** — the per-region table of the step.
+    """
+
+    def __init__(self, preset: str | Path = "baseline", *,
+                 params: Mapping[str, Any] | Scenario | None = None,
+                 rng: int | np.random.SeedSequence | np.random.Generator | None = None,
+                 **overrides: Any) -> None:
+        if isinstance(overrides.get("scenario"), mesa.experimental.scenarios.Scenario):
+            overrides.pop("scenario")  # SolaraViz passes Mesa's own empty scenario
+        if isinstance(params, Scenario) and not overrides:
+            config = params
+        else:
+            merged = dict(params.values if isinstance(params, Scenario) else (params or {}))
+            merged.update({k.replace("__", "."): v for k, v in overrides.items()})
+            source = params.path if isinstance(params, Scenario) and params.path else preset
+            config = load_scenario(source, merged)
+        root = root_sequence(rng)
+        super().__init__(rng=np.random.SeedSequence(
+            root.entropy, spawn_key=(*root.spawn_key, name_key("mesa"))))
+        self.config = config
+        self.p = config.values
+        self.seed_entropy = root.entropy
+        self.seed_spawn_key = tuple(root.spawn_key)
+        self.stream = Streams(root)
+        self.region_names = list(config.regions)
+        self.n_regions = len(self.region_names)
+        self.focus = self.region_names.index("Shanxi") if "Shanxi" in self.region_names else 0
+        self._build_state()
+        setup.populate(self)
+        self._build_agents()
+        self._reset_quarter()
+        self.region_rows = region_table(self)
+        self.history: deque = deque(maxlen=42)
+        self.history.append(self.region_rows)
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "focus_firms_total": focus_firms_total,
+            "focus_base_tech_share": focus_base_tech_share,
+            "focus_local_sourcing_base": focus_local_sourcing_base,
+            "focus_leading_firms": focus_leading_firms,
+            "focus_rank": focus_rank,
+            "national_firms": national_firms,
+        })
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ construction
+    def _build_state(self) -> None:
+        p, n_r = self.p, self.n_regions
+        self.firms = FirmTable(16_384, p["roles.supplier_slots"])
+        self._firm_by_row: list[Firm | None] = []
+        self.partners = PartnerNetwork()
+        self.talent = TalentStock(n_r)
+        self.levers = Levers(n_r)
+        self.ledger = Ledger(n_r)
+        self.counts = Counts(n_r)
+        self.market_stats = MarketStats(n_r)
+        self.spend = np.zeros((n_r, len(INSTRUMENTS)))
+        self.pending: list[demography.PendingBranch] = []
+        self.group_names: dict[int, str] = {}
+        self.leader_rows: dict[str, int] = {}
+        self.wage_ratios = np.array([1.0, p["labour.high_end_wage_ratio"],
+                                     p["labour.composite_wage_ratio"]])
+        mix = np.zeros((3, 3))
+        for lay, name in enumerate(("base", "tech", "app")):
+            hi, co = p[f"labour.high_end_share_{name}"], p[f"labour.composite_share_{name}"]
+            mix[lay] = (max(1.0 - hi - co, 0.0), hi, co)
+        self.tier_mix = mix / mix.sum(axis=1, keepdims=True)
+        self.layer_high_end_share = self.tier_mix[:, 1]
+        self.input_coef = np.array([p["market.input_base_per_base"],
+                                    p["market.input_base_per_tech"],
+                                    p["market.input_tech_per_app"]])
+        cfg = self.config
+        gdp = np.array([cfg.region(r, "gdp_share") for r in self.region_names])
+        counts = setup.region_counts(self).astype(float)
+        gdp_part = gdp / gdp.sum() if gdp.sum() > 0 else np.full(n_r, 1.0 / n_r)
+        firm_part = counts / counts.sum() if counts.sum() > 0 else gdp_part
+        w = p["demand.gdp_weight"]
+        self.demand_share = w * gdp_part + (1.0 - w) * firm_part
+        self.project_share = np.array([
+            cfg.region(r, "project_share") if cfg.region(r, "project_share") is not None
+            else p["demand.project_share"] for r in self.region_names])
+        grad = np.array([cfg.region(r, "graduate_share") if cfg.region(r, "graduate_share")
+                         is not None else np.nan for r in self.region_names])
+        gw = p["talent.graduate_firm_weight"]
+        grad = np.where(np.isnan(grad), (1.0 - gw) * gdp_part + gw * firm_part, grad)
+        self.graduate_share = grad / grad.sum() if grad.sum() > 0 else gdp_part
+        self.amenity = np.array([cfg.region(r, "amenity") for r in self.region_names])
+        self.center_capacity = np.array([cfg.region(r, "compute_capacity")
+                                         for r in self.region_names])
+        self.center_price = np.array([cfg.region(r, "compute_price") for r in self.region_names])
+        self.centers = [
+            ComputeCenter(self, r, float(self.center_capacity[r]), float(self.center_price[r]),
+                          cfg.region(name, "compute_service"))
+            for r, name in enumerate(self.region_names) if self.center_capacity[r] > 0]
+        for c in self.centers:
+            c.used_outside = p["compute.outside_use"] * c.capacity
+        k = p["demand.saturation"]
+        g = np.log1p(p["demand.growth"]) / 4.0
+        self._logistic_rate = g / (1.0 - 1.0 / k) if k > 1.0 else 0.0
+
+    def _build_agents(self) -> None:
+        cfg, p = self.config, self.p
+        self.universities = [University(self, r, float(self.graduate_share[r]))
+                             for r in range(self.n_regions)]
+        self.pools = [TalentPool(self, r) for r in range(self.n_regions)]
+        adaptive_keys = ("enabled", "lag", "every", "step")
+        self.policies = [
+            PolicyAgent(self, r, cfg.packages[name],
+                        {k: p[f"policy.{name}.adaptive.{k}"] for k in adaptive_keys})
+            for r, name in enumerate(self.region_names)]
+        for agent in self.policies:
+            agent.initialize()
+        rows = self.firms.live()
+        f = self.firms
+        wage0 = self.talent.wages[:, 0]
+        employed = self.employed_by_region()[:, 0]
+        mean_wage = float((wage0 * employed).sum() / max(employed.sum(), 1))
+        self.fixed_cost = p["market.fixed_cost"] * wage0 / mean_wage
+        lay = f.layer[rows]
+        app = lay == APP
+        ints = np.bincount(f.region[rows][app], f.segment[rows][app] == SEGMENTS.index(
+            "integrators"), minlength=self.n_regions)
+        apps = np.bincount(f.region[rows][app], minlength=self.n_regions)
+        self.integrator_share0 = np.divide(ints, apps, out=np.zeros(self.n_regions),
+                                           where=apps > 0)
+        self._refresh_suppliers(rows, everyone=True)
+        self._update_roles(rows)
+        rev = np.bincount(f.region[rows] * 3 + lay, f.revenue[rows],
+                          minlength=self.n_regions * 3).reshape(self.n_regions, 3)
+        n_rl = np.bincount(f.region[rows] * 3 + lay,
+                           minlength=self.n_regions * 3).reshape(self.n_regions, 3)
+        self.initial_layer_revenue = rev
+        self.entry_reference = {
+            "margin": self._initial_margin(rows),
+            "talent": np.log1p(self.talent.seekers.sum(axis=1)
+                               / np.maximum(n_rl.sum(axis=1), 1.0)),
+            "growth": self.demand_growth(0),
+            "mean_firms": n_rl.mean(axis=0),
+        }
+
+    def _initial_margin(self, rows: np.ndarray) -> np.ndarray:
+        """National operating margin by layer at step 0 (reference for entry)."""
+        f, p = self.firms, self.p
+        wages = (f.employees[rows] * self.talent.wages[f.region[rows]]).sum(axis=1)
+        costs = (self.input_coef[f.layer[rows]] * f.revenue[rows] + wages
+                 + p["innovation.compute_share"] * f.rd[rows]
+                 + p["innovation.marketing_intensity"] * f.revenue[rows]
+                 + self.fixed_cost[f.region[rows]])
+        prof = f.revenue[rows] - costs
+        rev = np.bincount(f.layer[rows], f.revenue[rows], minlength=3)
+        return np.divide(np.bincount(f.layer[rows], prof, minlength=3), rev,
+                         out=np.zeros(3), where=rev > 0)
+
+    # ------------------------------------------------------------------ helpers
+    def register_firm(self, agent: Firm) -> None:
+        """Map a firm's table row to its agent."""
+        while len(self._firm_by_row) <= agent.row:
+            self._firm_by_row.append(None)
+        self._firm_by_row[agent.row] = agent
+
+    def firm_at(self, row: int) -> Firm:
+        """The Firm agent of a table row."""
+        agent = self._firm_by_row[row]
+        if agent is None:
+            raise KeyError(f"firm row {row} is not alive")
+        return agent
+
+    def local_rows(self, region: int) -> np.ndarray:
+        """Rows of live firms operating in ``region``."""
+        rows = self._live
+        return rows[self.firms.region[rows] == region]
+
+    def charge(self, region: int, instrument: str, amount: float) -> None:
+        """Record ``amount`` (mRMB) of realized spending by a region's instrument."""
+        self.spend[region, list(INSTRUMENTS).index(instrument)] += amount
+
+    def grant(self, rows: np.ndarray, amounts: np.ndarray, instrument: str, region: int) -> None:
+        """Pay cash grants to firms and record them as the instrument's spending."""
+        self.firms.cash[rows] += amounts
+        self.firms.subsidy[rows] += amounts
+        total = float(np.sum(amounts))
+        self.ledger.add("subsidies", region, total)
+        self.charge(region, instrument, total)
+
+    def employed_by_region(self) -> np.ndarray:
+        """(regions, tiers) people employed in live firms."""
+        f = self.firms
+        rows = f.live()
+        emp = f.employees[rows]
+        return np.stack([np.bincount(f.region[rows], emp[:, k], minlength=self.n_regions)
+                         for k in range(len(TIERS))], axis=1).astype(np.int64)
+
+    def talent_stock(self) -> np.ndarray:
+        """(regions, tiers) talent stock: employed + job-seekers."""
+        return self.employed_by_region() + self.talent.seekers
+
+    def demand_level(self, step: int | None = None) -> float:
+        """National final demand at ``step`` relative to step 0 (logistic path)."""
+        t = self.steps if step is None else step
+        k = self.p["demand.saturation"]
+        if k <= 1.0:
+            return 1.0
+        return k / (1.0 + (k - 1.0) * np.exp(-self._logistic_rate * t))
+
+    def demand_growth(self, step: int | None = None) -> float:
+        """Quarterly growth rate of national final demand into ``step``."""
+        t = self.steps if step is None else step
+        return self.demand_level(t + 1) / self.demand_level(t) - 1.0
+
+    def final_demand(self) -> np.ndarray:
+        """Final demand for AI applications per region this quarter (mRMB)."""
+        return self.p["demand.national_final"] * self.demand_level() * self.demand_share
+
+    def layer_demand(self) -> np.ndarray:
+        """(regions, layers) demand faced by sellers of each layer last quarter (mRMB)."""
+        s = self.market_stats
+        return np.stack([s.base_purchases, s.tech_purchases, self.final_demand()], axis=1)
+
+    def observed(self, region: int, lag: int) -> tuple[dict, dict] | None:
+        """Region row and national aggregates as of ``lag`` steps ago (None if too early)."""
+        if lag >= len(self.history):
+            return None
+        table = self.history[-1 - lag]
+        row = {k: float(v[region]) for k, v in table.items()}
+        firms = table["firms_total"].sum()
+        national = {k: float(v.sum()) for k, v in table.items()}
+        national["base_tech_share"] = float(
+            (table["firms_base"].sum() + table["firms_tech"].sum()) / firms) if firms else 0.0
+        return row, national
+
+    def update_prices(self, rows: np.ndarray) -> None:
+        """Price = (1 + markup) · labour cost per unit / (1 - input coefficient)."""
+        p, f = self.p, self.firms
+        wage = (self.tier_mix[f.layer[rows]] * self.talent.wages[f.region[rows]]).sum(axis=1)
+        unit_labour = p["labour.workers_per_output"] * np.exp(-f.logcap[rows]) * wage
+        f.price[rows] = (1.0 + p["market.markup"]) * unit_labour / (
+            1.0 - self.input_coef[f.layer[rows]])
+
+    def labour_demand(self, rows: np.ndarray, growth: float) -> None:
+        """Set firms' desired staff (see :func:`model.labour.labour_demand`)."""
+        labour.labour_demand(self, rows, growth)
+
+    def initial_sales(self, rows: np.ndarray) -> np.ndarray:
+        """Step-0 sales: demand allocated without capacity limits or project draws."""
+        return initial_allocation(self, rows)
+
+    def entrant_segments(self, rng: np.random.Generator, regions: np.ndarray,
+                         layers: np.ndarray) -> np.ndarray:
+        """Segments of entrants: base uniform over three; app integrators at the region's
+        step-0 integrator share."""
+        u = rng.random(regions.size)
+        seg = np.where(layers == BASE, np.minimum((u * 3).astype(np.int64), 2), 3)
+        app_seg = np.where(u < self.integrator_share0[regions], 5, 4)
+        return np.where(layers == APP, app_seg, seg).astype(np.int64)
+
+    def add_firms(self, **cols: Any) -> np.ndarray:
+        """Create firms (rows and agents) born this step; returns their rows."""
+        n = len(cols["region"])
+        if "group" not in cols:
+            cols["group"] = np.arange(self.next_group, self.next_group + n)
+            self.next_group += n
+        cols.setdefault("born", self.steps)
+        rows = self.firms.add(n, **cols)
+        self.firms.suppliers[rows] = -1
+        self.update_prices(rows)
+        for row in rows:
+            self.register_firm(Firm(self, row))
+        return rows
+
+    def remove_firm(self, row: int, reason: str = "exit") -> None:
+        """Remove a firm: staff become job-seekers; positive cash is paid out, negative
+        cash written off."""
+        f = self.firms
+        r = int(f.region[row])
+        self.talent.seekers[r] += f.employees[row]
+        f.employees[row] = 0
+        if f.cash[row] >= 0:
+            self.ledger.add("liquidation", r, float(f.cash[row]))
+        else:
+            self.ledger.add("writeoff", r, float(-f.cash[row]))
+        f.cash[row] = 0.0
+        f.alive[row] = False
+        agent = self._firm_by_row[row]
+        self._firm_by_row[row] = None
+        if agent is not None:
+            agent.remove()
+
+    def relocate_firm(self, row: int, region: int) -> None:
+        """Move a whole firm (headquarters included) to another region."""
+        f = self.firms
+        origin = int(f.region[row])
+        self.talent.seekers[origin] += f.employees[row]
+        f.employees[row] = 0
+        if f.home[row] == origin:
+            f.home[row] = region
+        f.region[row] = region
+        f.suppliers[row] = -1
+
+    # ------------------------------------------------------------------ the step
+    def _reset_quarter(self) -> None:
+        self.ledger.reset()
+        self.counts.reset()
+        self.spend[:] = 0.0
+        self.levers.reset()
+        self.talent.reset_flows()
+        f = self.firms
+        f.subsidy[: f.n] = 0.0
+        f.rd_extra[: f.n] = 0.0
+        f.marketing_extra[: f.n] = 0.0
+
+    def step(self) -> None:
+        """Advance one quarter (see the class docstring for the order)."""
+        p, f = self.p, self.firms
+        self._reset_quarter()
+        self._live = f.live()
+        # 1. policy
+        for agent in self.policies:
+            agent.act()
+        # 2. talent supply
+        t = self.talent
+        t.graduate(np.stack([u.graduates_per_quarter() for u in self.universities]), self.steps)
+        rates = np.array([0.0, p["talent.upgrade_high_end"], p["talent.upgrade_composite"]])
+        t.upgrade(self.talent_stock(), rates)
+        t.retire(self.stream("retirement"), p["talent.retirement"])
+        rows = f.live()
+        labour.retire_employees(self, rows)
+        # 3. migration
+        labour.migrate(self)
+        # 4. plans
+        self.update_prices(rows)
+        f.rd[rows] = p["innovation.rd_intensity"] * f.revenue_smooth[rows] + f.rd_extra[rows]
+        labour.labour_demand(self, rows, 1.0 + self.demand_growth(self.steps - 1))
+        # 5. labour market
+        labour.match(self, rows)
+        labour.adjust_wages(self, self.employed_by_region())
+        # 6. trade and accounts
+        compute_units = trade(self, rows)
+        w = p["market.expectation_weight"]
+        f.expected_sales[rows] = w * f.demand[rows] + (1.0 - w) * f.expected_sales[rows]
+        # 7. innovation
+        before = f.innovations[rows].copy()
+        research(self, rows, compute_units)
+        self.counts.innovations += np.bincount(
+            f.region[rows], f.innovations[rows] - before, minlength=self.n_regions
+        ).astype(np.int64)
+        imitate(self, rows)
+        build_brand(self, rows)
+        form_partnerships(self, rows)
+        # 8. links and roles
+        self._refresh_suppliers(rows)
+        self._update_roles(rows)
+        # 9. exit
+        demography.exit_firms(self, rows)
+        # 10. entry and location
+        demography.open_branches(self)
+        rows = f.live()
+        self._live = rows
+        demography.enter_firms(self, rows)
+        demography.plan_branches(self, f.live())
+        # 11. reporters
+        self.region_rows = region_table(self)
+        self.history.append(self.region_rows)
+        self.datacollector.collect(self)
+
+    def settle(self, rows: np.ndarray, revenue: np.ndarray, purchases: np.ndarray) -> None:
+        """Book the quarter's accounts of firms ``rows`` and update cash and loss streaks."""
+        p, f, led = self.p, self.firms, self.ledger
+        reg = f.region[rows]
+        wages = (f.employees[rows] * self.talent.wages[reg]).sum(axis=1)
+        marketing = p["innovation.marketing_intensity"] * revenue
+        overheads = self.fixed_cost[reg]
+        operating = revenue - purchases - wages - marketing - overheads
+        tax = p["tax.profit_rate"] * np.maximum(operating, 0.0)
+        branch = f.home[rows] != reg
+        remit = np.where(branch, p["branches.profit_remit"]
+                         * np.maximum(operating - tax, 0.0), 0.0)
+        f.cash[rows] += operating - tax - remit
+        f.profit[rows] = operating - tax + f.subsidy[rows]
+        f.loss_streak[rows] = np.where(f.profit[rows] < 0, f.loss_streak[rows] + 1, 0)
+        f.revenue_smooth[rows] = 0.5 * f.revenue_smooth[rows] + 0.5 * revenue
+        led.add_by_region("wages", reg, wages)
+        led.add_by_region("marketing", reg, marketing)
+        led.add_by_region("overheads", reg, overheads)
+        led.add_by_region("taxes", reg, tax)
+        led.add_by_region("remittances_out", reg, remit)
+        led.add_by_region("remittances_in", f.home[rows], remit)
+        led.add_by_region("profit", reg, operating - tax - remit)
+
+    def _refresh_suppliers(self, rows: np.ndarray, everyone: bool = False) -> None:
+        """Re-draw supplier links of a random share of firms (and of firms without any)."""
+        p, f = self.p, self.firms
+        rng = self.stream("suppliers")
+        u = rng.random(rows.size)
+        redo = rows if everyone else rows[(u < p["roles.supplier_churn"])
+                                          | (f.suppliers[rows, 0] < 0)]
+        if redo.size == 0:
+            return
+        for buyer_layer in (BASE, TECH, APP):
+            buyers = redo[f.layer[redo] == buyer_layer]
+            sellers = rows[f.layer[rows] == SUPPLIER_LAYER[buyer_layer]]
+            if buyers.size == 0:
+                continue
+            if sellers.size == 0:
+                f.suppliers[buyers] = -1
+                continue
+            w = seller_weights(self, sellers)
+            bonus = input_bonus(self, rows, buyer_layer)
+            br = np.repeat(f.region[buyers], f.slots)
+            pick = sample_sellers(rng, w, f.region[sellers], br, bonus)
+            f.suppliers[buyers] = np.where(pick >= 0, sellers[np.maximum(pick, 0)], -1
+                                           ).reshape(buyers.size, f.slots)
+
+    def _update_roles(self, rows: np.ndarray) -> None:
+        """Leading, little giant and chain master by the step-0 absolute thresholds."""
+        p, f = self.p, self.firms
+        lay = f.layer[rows]
+        f.leading[rows] = f.revenue_smooth[rows] >= self.leading_threshold[lay]
+        sizes = np.bincount(f.group[rows], minlength=int(f.group[rows].max()) + 1)
+        single = sizes[f.group[rows]] == 1
+        sme = f.employees[rows].sum(axis=1) <= p["roles.sme_max_employees"]
+        f.little_giant[rows] = (~f.leading[rows] & sme & single
+                                & (f.logcap[rows] >= self.little_giant_threshold[lay]))
+        f.chain_master[rows] = False
+        lead = rows[f.leading[rows]]
+        sup = f.suppliers[lead]
+        sup_safe = np.where(sup >= 0, sup, 0)
+        local = (sup >= 0) & f.alive[sup_safe] & (f.region[sup_safe] == f.region[lead][:, None])
+        ordered = np.sort(np.where(local, sup, -1), axis=1)
+        distinct = (ordered >= 0) & np.concatenate(
+            [np.ones((lead.size, 1), dtype=bool), ordered[:, 1:] != ordered[:, :-1]], axis=1)
+        f.chain_master[lead] = distinct.sum(axis=1) >= p["roles.chain_master_min_local_suppliers"]
+
+    # ------------------------------------------------------------------ outputs
+    def firm_rows(self) -> dict[str, np.ndarray]:
+        """Firm-level columns for live firms (see :data:`model.reporters.FIRM_FIELDS`)."""
+        return firm_table(self)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A read-only view for displays: firms, supplier links and partnerships."""
+        f = self.firms
+        rows = f.live()
+        sup = f.suppliers[rows]
+        buyer = np.repeat(rows, f.slots)
+        seller = sup.ravel()
+        ok = seller >= 0
+        ok[ok] &= f.alive[seller[ok]]
+        return {
+            "step": self.steps,
+            "firms": firm_table(self),
+            "supplier_links": (f.agent_id[buyer[ok]], f.agent_id[seller[ok]]),
+            "partner_links": (f.agent_id[self.partners.a], f.agent_id[self.partners.b]),
+            "regions": list(self.region_names),
+        }

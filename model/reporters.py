@@ -1,0 +1,468 @@
+"""Reporters: the per-region output columns, each declared once with unit and meaning.
+
+A reporter is a named function ``f(ctx) -> array of shape (regions,)`` registered with
+:func:`reporter`; ``ctx`` is a :class:`Context` with the step's aggregates computed once.
+``docs/outputs.md`` is generated from these declarations (``ai-chain docs``). Flow columns
+(entries, exits, spending, migration, ...) are totals over the quarter ending at the step
+and are 0 at step 0. Ratios with a zero denominator take the value stated in ``zero``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.instruments import INSTRUMENTS
+from model.params import LAYERS, SEGMENTS, TIERS
+
+if TYPE_CHECKING:
+    from model.model import IndustryModel
+
+BASE, TECH, APP = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Declaration of one output column."""
+
+    name: str
+    unit: str
+    doc: str
+    func: Callable[[Context], np.ndarray]
+    zero: str = ""
+
+
+REGION_REPORTERS: dict[str, Reporter] = {}
+
+
+def reporter(name: str, unit: str, doc: str, zero: str = "") -> Callable:
+    """Decorator registering a region reporter under ``name``."""
+    def wrap(func: Callable[[Context], np.ndarray]) -> Callable[[Context], np.ndarray]:
+        REGION_REPORTERS[name] = Reporter(name, unit, doc, func, zero)
+        return func
+    return wrap
+
+
+def ratio(num: np.ndarray, den: np.ndarray, zero: float = 0.0) -> np.ndarray:
+    """``num / den`` with ``zero`` where ``den == 0``."""
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    return np.divide(num, den, out=np.full(num.shape, zero), where=den != 0)
+
+
+class Context:
+    """The step's aggregates by region, computed once and shared by reporters."""
+
+    def __init__(self, model: IndustryModel) -> None:
+        self.model = model
+        f = model.firms
+        self.rows = f.live()
+        self.n_r = model.n_regions
+        self.region = f.region[self.rows]
+        self.layer = f.layer[self.rows]
+
+    def count(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Live firms per region (optionally only where ``mask``)."""
+        reg = self.region if mask is None else self.region[mask]
+        return np.bincount(reg, minlength=self.n_r).astype(float)
+
+    def total(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Sum of per-live-firm ``values`` per region."""
+        if mask is None:
+            return np.bincount(self.region, values, minlength=self.n_r)
+        return np.bincount(self.region[mask], values[mask], minlength=self.n_r)
+
+    @cached_property
+    def by_layer(self) -> np.ndarray:
+        """(regions, layers) firm counts."""
+        return np.stack([self.count(self.layer == lay) for lay in range(3)], axis=1)
+
+    @cached_property
+    def revenue_by_layer(self) -> np.ndarray:
+        """(regions, layers) revenue, mRMB/quarter."""
+        rev = self.model.firms.revenue[self.rows]
+        return np.stack([self.total(rev, self.layer == lay) for lay in range(3)], axis=1)
+
+    @cached_property
+    def employed(self) -> np.ndarray:
+        """(regions, tiers) people employed in the region's AI firms."""
+        return self.model.employed_by_region()
+
+    def field(self, name: str) -> np.ndarray:
+        """A firm column for live firms."""
+        return getattr(self.model.firms, name)[self.rows]
+
+
+# --- firms and chain structure ------------------------------------------------------
+def _layer_count(lay: int) -> Callable[[Context], np.ndarray]:
+    def func(ctx: Context) -> np.ndarray:
+        return ctx.by_layer[:, lay]
+    func.__name__ = f"firms_{LAYERS[lay]}"
+    return func
+
+
+for _lay, _name in enumerate(LAYERS):
+    reporter(f"firms_{_name}", "firms", f"Live firm establishments in the {_name} layer.")(
+        _layer_count(_lay))
+
+
+@reporter("firms_total", "firms", "Live firm establishments in the region.")
+def firms_total(ctx: Context) -> np.ndarray:
+    return ctx.by_layer.sum(axis=1)
+
+
+def _segment_count(seg: int) -> Callable[[Context], np.ndarray]:
+    def func(ctx: Context) -> np.ndarray:
+        return ctx.count(ctx.field("segment") == seg)
+    func.__name__ = f"firms_{SEGMENTS[seg]}"
+    return func
+
+
+for _seg, _name in enumerate(SEGMENTS):
+    reporter(f"firms_{_name}", "firms", f"Live firms in the {_name} segment.")(
+        _segment_count(_seg))
+
+
+def _share(lay: int) -> Callable[[Context], np.ndarray]:
+    def func(ctx: Context) -> np.ndarray:
+        return ratio(ctx.by_layer[:, lay], ctx.by_layer.sum(axis=1))
+    func.__name__ = f"share_{LAYERS[lay]}"
+    return func
+
+
+for _lay, _name in enumerate(LAYERS):
+    reporter(f"share_{_name}", "1", f"Share of the region's firms in the {_name} layer.",
+             zero="0 without firms")(_share(_lay))
+
+
+@reporter("base_tech_share", "1", "Share of the region's firms in the base or technology layer.",
+          zero="0 without firms")
+def base_tech_share(ctx: Context) -> np.ndarray:
+    return ratio(ctx.by_layer[:, BASE] + ctx.by_layer[:, TECH], ctx.by_layer.sum(axis=1))
+
+
+def _tv_distance(counts: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    total = counts.sum(axis=1, keepdims=True)
+    mix = np.divide(counts, total, out=np.zeros(counts.shape), where=total > 0)
+    dist = 0.5 * np.abs(mix - reference[None, :]).sum(axis=1)
+    return np.where(total[:, 0] > 0, dist, 1.0)
+
+
+@reporter("chain_balance", "1",
+          "Total-variation distance between the region's layer mix (by count) and the "
+          "step-0 national mix; 0 = same mix.", zero="1 without firms")
+def chain_balance(ctx: Context) -> np.ndarray:
+    return _tv_distance(ctx.by_layer, ctx.model.national_mix0)
+
+
+@reporter("chain_balance_revenue", "1",
+          "As chain_balance, by revenue against the step-0 national revenue mix.",
+          zero="1 without revenue")
+def chain_balance_revenue(ctx: Context) -> np.ndarray:
+    return _tv_distance(ctx.revenue_by_layer, ctx.model.national_mix0_revenue)
+
+
+@reporter("leading_firms", "firms", "Firms with revenue at or above the step-0 national "
+          "percentile of their layer (roles.leading_percentile).")
+def leading_firms(ctx: Context) -> np.ndarray:
+    return ctx.count(ctx.field("leading"))
+
+
+@reporter("chain_masters", "firms", "Leading firms with at least "
+          "roles.chain_master_min_local_suppliers local suppliers.")
+def chain_masters(ctx: Context) -> np.ndarray:
+    return ctx.count(ctx.field("chain_master"))
+
+
+@reporter("little_giants", "firms", "Single-establishment SMEs (roles.sme_max_employees) "
+          "with capability above the step-0 percentile of their layer.")
+def little_giants(ctx: Context) -> np.ndarray:
+    return ctx.count(ctx.field("little_giant"))
+
+
+@reporter("integrators", "firms", "Live firms in the integrators segment.")
+def integrators(ctx: Context) -> np.ndarray:
+    return ctx.count(ctx.field("segment") == SEGMENTS.index("integrators"))
+
+
+@reporter("projects", "projects", "Transformation projects bought by the region's buyers "
+          "in the quarter.")
+def projects(ctx: Context) -> np.ndarray:
+    return ctx.model.market_stats.projects.astype(float)
+
+
+@reporter("integrator_project_share", "1", "Share of the region's transformation projects "
+          "won by the region's own integrators (step 0: the expected share).",
+          zero="0 without projects")
+def integrator_project_share(ctx: Context) -> np.ndarray:
+    s = ctx.model.market_stats
+    if ctx.model.steps == 0:  # no projects drawn yet: the expected share at step 0
+        return s.integrator_expected.copy()
+    return ratio(s.projects_local_integrator, s.projects)
+
+
+@reporter("local_sourcing_base", "1", "Share of base-layer inputs (incl. commercial compute) "
+          "bought by the region's firms that local firms supply.", zero="0 without purchases")
+def local_sourcing_base(ctx: Context) -> np.ndarray:
+    return ctx.model.market_stats.local_base.copy()
+
+
+@reporter("local_sourcing_tech", "1", "Share of technology-layer inputs bought by the "
+          "region's application firms that local firms supply.", zero="0 without purchases")
+def local_sourcing_tech(ctx: Context) -> np.ndarray:
+    return ctx.model.market_stats.local_tech.copy()
+
+
+@reporter("local_sourcing_app", "1", "Share of the region's smooth final demand for "
+          "applications served by local firms.", zero="0 without demand")
+def local_sourcing_app(ctx: Context) -> np.ndarray:
+    return ctx.model.market_stats.local_final.copy()
+
+
+# --- talent -------------------------------------------------------------------------
+def _talent(k: int) -> Callable[[Context], np.ndarray]:
+    def func(ctx: Context) -> np.ndarray:
+        return (ctx.employed[:, k] + ctx.model.talent.seekers[:, k]).astype(float)
+    func.__name__ = f"talent_{TIERS[k]}"
+    return func
+
+
+def _vacancies(k: int) -> Callable[[Context], np.ndarray]:
+    def func(ctx: Context) -> np.ndarray:
+        return ctx.model.talent.unfilled[:, k].astype(float)
+    func.__name__ = f"vacancies_{TIERS[k]}"
+    return func
+
+
+def _wage(k: int) -> Callable[[Context], np.ndarray]:
+    def func(ctx: Context) -> np.ndarray:
+        return ctx.model.talent.wages[:, k] * 4000.0
+    func.__name__ = f"wage_{TIERS[k]}"
+    return func
+
+
+def _employed(k: int) -> Callable[[Context], np.ndarray]:
+    def func(ctx: Context) -> np.ndarray:
+        return ctx.employed[:, k].astype(float)
+    func.__name__ = f"employed_{TIERS[k]}"
+    return func
+
+
+for _k, _name in enumerate(TIERS):
+    reporter(f"talent_{_name}", "persons", f"Talent stock, {_name} tier: employed in AI "
+             "firms + job-seekers.")(_talent(_k))
+    reporter(f"employed_{_name}", "persons", f"Employed in the region's AI firms, {_name} "
+             "tier.")(_employed(_k))
+    reporter(f"vacancies_{_name}", "jobs", f"Vacancies left unfilled after matching, {_name} "
+             "tier.")(_vacancies(_k))
+    reporter(f"wage_{_name}", "thousand RMB/year", f"Wage, {_name} tier.")(_wage(_k))
+
+
+@reporter("vacancies_unfilled", "jobs", "Unfilled vacancies, all tiers.")
+def vacancies_unfilled(ctx: Context) -> np.ndarray:
+    return ctx.model.talent.unfilled.sum(axis=1).astype(float)
+
+
+@reporter("graduates", "persons", "Graduates entering the region's AI labour market "
+          "(incl. policy-funded).")
+def graduates(ctx: Context) -> np.ndarray:
+    return ctx.model.talent.flows["graduates"].sum(axis=1).astype(float)
+
+
+@reporter("net_migration", "persons", "Job-seekers moving in minus moving out.")
+def net_migration(ctx: Context) -> np.ndarray:
+    fl = ctx.model.talent.flows
+    return (fl["inflow"] - fl["outflow"]).sum(axis=1).astype(float)
+
+
+@reporter("employment", "persons", "People employed in the region's AI firms.")
+def employment(ctx: Context) -> np.ndarray:
+    return ctx.employed.sum(axis=1).astype(float)
+
+
+# --- money ----------------------------------------------------------------------------
+@reporter("ai_revenue", "mRMB/quarter", "Revenue of the region's AI firms.")
+def ai_revenue(ctx: Context) -> np.ndarray:
+    return ctx.revenue_by_layer.sum(axis=1)
+
+
+@reporter("value_added_retained", "mRMB/quarter", "Wages, taxes and after-tax profits "
+          "kept in the region (branches' remittances excluded; remittances received added).")
+def value_added_retained(ctx: Context) -> np.ndarray:
+    fl = ctx.model.ledger.flows
+    return (fl["wages"] + fl["taxes"] + fl["profit"] - fl["remittances_out"]
+            + fl["remittances_in"])
+
+
+def _capability(lay: int) -> Callable[[Context], np.ndarray]:
+    def func(ctx: Context) -> np.ndarray:
+        mask = ctx.layer == lay
+        return ratio(ctx.total(np.exp(ctx.field("logcap")), mask), ctx.count(mask))
+    func.__name__ = f"capability_{LAYERS[lay]}"
+    return func
+
+
+for _lay, _name in enumerate(LAYERS):
+    reporter(f"capability_{_name}", "index", f"Mean capability of {_name}-layer firms.",
+             zero="0 without firms")(_capability(_lay))
+
+
+@reporter("innovations", "innovations", "Successful R&D draws in the quarter.")
+def innovations(ctx: Context) -> np.ndarray:
+    return ctx.model.counts.innovations.astype(float)
+
+
+@reporter("partnerships_per_firm", "links per firm", "Innovation partnerships per live firm "
+          "(a link counts for both ends).", zero="0 without firms")
+def partnerships_per_firm(ctx: Context) -> np.ndarray:
+    deg = ctx.model.partners.degree(ctx.model.firms.n)[ctx.rows]
+    return ratio(ctx.total(deg.astype(float)), ctx.count())
+
+
+@reporter("compute_utilization", "1", "Share of the public compute centre's capacity used.",
+          zero="0 without a centre")
+def compute_utilization(ctx: Context) -> np.ndarray:
+    out = np.zeros(ctx.n_r)
+    for c in ctx.model.centers:
+        out[c.region] = c.utilization
+    return out
+
+
+@reporter("compute_local_share", "1", "Share of the public centre's use by local AI firms.",
+          zero="0 when unused")
+def compute_local_share(ctx: Context) -> np.ndarray:
+    out = np.zeros(ctx.n_r)
+    for c in ctx.model.centers:
+        out[c.region] = c.local_share
+    return out
+
+
+@reporter("policy_spend", "mRMB/quarter", "Realized spending of the region's policy package.")
+def policy_spend(ctx: Context) -> np.ndarray:
+    return ctx.model.spend.sum(axis=1)
+
+
+def _spend(j: int, name: str) -> Callable[[Context], np.ndarray]:
+    def func(ctx: Context) -> np.ndarray:
+        return ctx.model.spend[:, j].copy()
+    func.__name__ = f"spend_{name}"
+    return func
+
+
+def register_spend_reporters() -> None:
+    """Declare ``spend_<instrument>`` for every registered instrument (registry order)."""
+    for j, name in enumerate(INSTRUMENTS):
+        if f"spend_{name}" not in REGION_REPORTERS:
+            reporter(f"spend_{name}", "mRMB/quarter",
+                     f"Realized spending on the {name} instrument.")(_spend(j, name))
+
+
+register_spend_reporters()
+
+
+# --- demography -------------------------------------------------------------------------
+@reporter("entries", "firms", "Start-ups and spin-offs in the quarter.")
+def entries(ctx: Context) -> np.ndarray:
+    return ctx.model.counts.entries.astype(float)
+
+
+@reporter("exits", "firms", "Firms that exited in the quarter.")
+def exits(ctx: Context) -> np.ndarray:
+    return ctx.model.counts.exits.astype(float)
+
+
+@reporter("branches_opened", "firms", "Branches of outside firms opened in the quarter.")
+def branches_opened(ctx: Context) -> np.ndarray:
+    return ctx.model.counts.branches_opened.astype(float)
+
+
+@reporter("relocations_in", "firms", "Whole firms that moved into the region (not entries).")
+def relocations_in(ctx: Context) -> np.ndarray:
+    return ctx.model.counts.relocations_in.astype(float)
+
+
+@reporter("relocations_out", "firms", "Whole firms that moved out (not exits).")
+def relocations_out(ctx: Context) -> np.ndarray:
+    return ctx.model.counts.relocations_out.astype(float)
+
+
+@reporter("rank", "rank", "Rank among regions by firms_total (1 = most); ties broken by "
+          "ai_revenue.")
+def rank(ctx: Context) -> np.ndarray:
+    firms = ctx.by_layer.sum(axis=1)
+    rev = ctx.revenue_by_layer.sum(axis=1)
+    order = np.lexsort((-rev, -firms))
+    out = np.empty(ctx.n_r)
+    out[order] = np.arange(1, ctx.n_r + 1)
+    return out
+
+
+def region_table(model: IndustryModel) -> dict[str, np.ndarray]:
+    """Every reporter's column for the current step (one entry per region)."""
+    ctx = Context(model)
+    return {name: rep.func(ctx) for name, rep in REGION_REPORTERS.items()}
+
+
+#: Firm-level columns written to firms.parquet (besides step): name -> (unit, meaning).
+FIRM_FIELDS: dict[str, tuple[str, str]] = {
+    "firm_id": ("id", "Mesa unique_id of the establishment."),
+    "group_id": ("id", "Group (parent company) id; shared by a group's establishments."),
+    "region": ("region", "Region where it operates."),
+    "home_region": ("region", "Region of the group's headquarters."),
+    "layer": ("layer", "base, tech or app."),
+    "segment": ("segment", "Segment within the layer."),
+    "employees": ("persons", "Employees, all tiers."),
+    "employees_general": ("persons", "Employees, general tier."),
+    "employees_high_end": ("persons", "Employees, high-end tier."),
+    "employees_composite": ("persons", "Employees, composite tier."),
+    "revenue": ("mRMB/quarter", "Revenue in the quarter."),
+    "capability": ("index", "Capability (exp of log capability)."),
+    "brand": ("brand units", "Brand stock."),
+    "price": ("index", "Price (unit cost × markup)."),
+    "cash": ("mRMB", "Cash at the end of the quarter."),
+    "profit": ("mRMB/quarter", "After-tax profit including subsidies."),
+    "rd": ("mRMB/quarter", "R&D budget."),
+    "age": ("quarters", "Age."),
+    "is_branch": ("flag", "Opened as a branch of an outside group."),
+    "leading": ("flag", "Leading firm."),
+    "chain_master": ("flag", "Chain master."),
+    "little_giant": ("flag", "Specialized little giant."),
+    "integrator": ("flag", "Integrator segment."),
+}
+
+
+def firm_table(model: IndustryModel) -> dict[str, np.ndarray]:
+    """One entry per live firm for every column of :data:`FIRM_FIELDS`."""
+    f = model.firms
+    rows = f.live()
+    names = np.array(model.region_names, dtype=object)
+    emp = f.employees[rows]
+    return {
+        "firm_id": f.agent_id[rows],
+        "group_id": f.group[rows],
+        "region": names[f.region[rows]],
+        "home_region": names[f.home[rows]],
+        "layer": np.array(LAYERS, dtype=object)[f.layer[rows]],
+        "segment": np.array(SEGMENTS, dtype=object)[f.segment[rows]],
+        "employees": emp.sum(axis=1),
+        "employees_general": emp[:, 0],
+        "employees_high_end": emp[:, 1],
+        "employees_composite": emp[:, 2],
+        "revenue": f.revenue[rows],
+        "capability": np.exp(f.logcap[rows]),
+        "brand": f.brand[rows],
+        "price": f.price[rows],
+        "cash": f.cash[rows],
+        "profit": f.profit[rows],
+        "rd": f.rd[rows],
+        "age": model.steps - f.born[rows],
+        "is_branch": f.is_branch[rows],
+        "leading": f.leading[rows],
+        "chain_master": f.chain_master[rows],
+        "little_giant": f.little_giant[rows],
+        "integrator": f.segment[rows] == SEGMENTS.index("integrators"),
+    }

@@ -1,0 +1,282 @@
+"""One quarter of trade: final demand, projects, intermediate inputs, compute, accounts.
+
+Final demand per region follows a logistic path. A region's demand is partly smooth
+(allocated by the local-bonus logit over all application firms) and partly lumpy projects
+(Pareto sizes, each won by one application firm; integrators get a bonus, and a funded
+local-preference programme favours local sellers). A won project enters the winner's
+backlog and is delivered at ``1/demand.project_duration`` of the backlog per quarter.
+
+Intermediate demand uses fixed input coefficients: application output buys technology
+inputs, technology output buys base inputs, base output buys some base inputs (at last
+quarter's level), and the commercial part of R&D compute is bought from base firms.
+A firm can serve only what its staff can produce; unserved demand is lost and buyers pay
+only for what they get. Every payment is recorded in the ledger.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.compute import public_share
+from model.labour import capacity
+from model.markets import Allocation, allocate, draw_projects, realized_share, sample_sellers
+from model.markets import seller_weights as weights_of
+
+if TYPE_CHECKING:
+    from model.model import IndustryModel
+
+BASE, TECH, APP = 0, 1, 2
+
+
+def seller_weights(model: IndustryModel, rows: np.ndarray, extra: np.ndarray | float = 0.0
+                   ) -> np.ndarray:
+    """Logit weights of the firms in ``rows`` as sellers."""
+    p, f = model.p, model.firms
+    return weights_of(f.logcap[rows], f.brand[rows], f.price[rows], p["market.beta_capability"],
+                      p["market.beta_brand"], p["market.beta_price"], extra)
+
+
+def input_bonus(model: IndustryModel, rows: np.ndarray, buyer_layer: int) -> np.ndarray:
+    """Local-supplier bonus of each region's buyers in ``buyer_layer`` (R,)."""
+    p, f = model.p, model.firms
+    lead = rows[(f.layer[rows] == buyer_layer) & f.leading[rows]]
+    n_lead = np.bincount(f.region[lead], minlength=model.n_regions)
+    return p["market.input_home_bias"] + p["market.leader_pull"] * np.log1p(n_lead)
+
+
+def _serve(model: IndustryModel, sellers: np.ndarray, allocated: np.ndarray) -> np.ndarray:
+    """Share of its allocation each seller can serve given its staff (fill in [0, 1])."""
+    cap = capacity(model, sellers)
+    return np.where(allocated > 0, np.minimum(1.0, cap / np.maximum(allocated, 1e-12)), 1.0)
+
+
+def trade(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
+    """Run the quarter's markets for live firms ``rows``; returns compute units per mRMB.
+
+    Sets ``revenue``, ``demand`` (what firms plan on: smooth demand plus the expected value
+    of projects, not the lumpy wins) and cash flows of every firm and the regional market
+    statistics used by reporters (local sourcing, projects, compute use).
+    """
+    p, f, lv, led = model.p, model.firms, model.levers, model.ledger
+    n_r = model.n_regions
+    layer = f.layer[rows]
+    app, tech, base = rows[layer == APP], rows[layer == TECH], rows[layer == BASE]
+    stats = model.market_stats
+    stats.reset()
+
+    # --- final demand: smooth part and projects -------------------------------------
+    demand = model.final_demand()
+    proj_budget = demand * model.project_share
+    smooth = demand - proj_budget
+    w_app = seller_weights(model, app)
+    home = np.full(n_r, p["market.home_bias"])
+    alloc_final = allocate(w_app, f.region[app], smooth, home)
+    integrator = f.segment[app] == 5
+    w_proj = seller_weights(model, app, p["market.integrator_project_bonus"] * integrator)
+    rng = model.stream("projects")
+    proj_region, sizes = draw_projects(rng, proj_budget, p["demand.project_mean"],
+                                       p["demand.project_tail"])
+    proj_bonus = home + lv.local_preference
+    winners = sample_sellers(rng, w_proj, f.region[app], proj_region, proj_bonus)
+    # firms plan on the expected value of project demand, not on lumpy wins
+    proj_expected = allocate(w_proj, f.region[app], proj_budget, proj_bonus).sales
+    ok = winners >= 0
+    won_value = np.bincount(winners[ok], sizes[ok], minlength=app.size)
+    won = np.zeros(app.size, dtype=bool)
+    won[winners[ok]] = True
+    local_int = ok.copy()
+    local_int[ok] = integrator[winners[ok]] & (f.region[app][winners[ok]] == proj_region[ok])
+    stats.projects[:] = np.bincount(proj_region, minlength=n_r)
+    stats.projects_local_integrator[:] = np.bincount(proj_region[local_int], minlength=n_r)
+    scen_value = _scenario_projects(model, app, w_proj, won)
+    f.backlog[app] += won_value + scen_value
+    duration = p["demand.project_duration"]
+    proj_flow = f.backlog[app] / duration
+
+    app_alloc = alloc_final.sales + proj_flow
+    app_fill = _serve(model, app, app_alloc)
+    app_rev = app_alloc * app_fill
+    f.backlog[app] -= proj_flow * app_fill  # unserved project work stays in the backlog
+    stats.local_final[:] = _served_local_share(alloc_final, w_app, f.region[app], app_fill)
+    led.add_by_region("final_sales", f.region[app], app_rev)
+    f.closeness[app] = 0.8 * f.closeness[app] + 0.2 * won
+    f.closeness[app[integrator]] = 1.0
+
+    # --- compute for R&D: public centre vs commercial (base firms) ------------------
+    rd = f.rd[rows]
+    compute_money = p["innovation.compute_share"] * rd
+    compute_by_region = np.bincount(f.region[rows], compute_money, minlength=n_r)
+    pi, eff_price, voucher = _public_compute(model, compute_by_region)
+
+    # --- technology inputs bought by application firms ------------------------------
+    tech_demand = p["market.input_tech_per_app"] * np.bincount(f.region[app], app_rev,
+                                                                 minlength=n_r)
+    w_tech = seller_weights(model, tech)
+    alloc_tech = allocate(w_tech, f.region[tech], tech_demand, input_bonus(model, rows, APP))
+    tech_fill = _serve(model, tech, alloc_tech.sales)
+    tech_rev = alloc_tech.sales * tech_fill
+    phi_tech = realized_share(alloc_tech, w_tech, f.region[tech], tech_fill)
+    stats.local_tech[:] = _served_local_share(alloc_tech, w_tech, f.region[tech], tech_fill)
+
+    # --- base inputs: technology firms, base firms, commercial compute --------------
+    base_rows_rev_last = f.revenue[base]
+    base_own = p["market.input_base_per_base"] * np.bincount(f.region[base], base_rows_rev_last,
+                                                               minlength=n_r)
+    tech_need = p["market.input_base_per_tech"] * np.bincount(f.region[tech], tech_rev,
+                                                                minlength=n_r)
+    commercial = compute_by_region * (1.0 - pi)
+    base_demand = tech_need + base_own + commercial
+    w_base = seller_weights(model, base)
+    alloc_base = allocate(w_base, f.region[base], base_demand, input_bonus(model, rows, TECH))
+    base_fill = _serve(model, base, alloc_base.sales)
+    base_rev = alloc_base.sales * base_fill
+    phi_base = realized_share(alloc_base, w_base, f.region[base], base_fill)
+    stats.local_base[:] = _served_local_share(alloc_base, w_base, f.region[base], base_fill)
+
+    # --- revenue and costs per firm --------------------------------------------------
+    revenue = np.zeros(f.n)
+    revenue[app], revenue[tech], revenue[base] = app_rev, tech_rev, base_rev
+    demand_alloc = np.zeros(f.n)
+    demand_alloc[app], demand_alloc[tech], demand_alloc[base] = (
+        alloc_final.sales + proj_expected + scen_value / duration, alloc_tech.sales,
+        alloc_base.sales)
+    inputs = np.zeros(f.n)
+    inputs[app] = p["market.input_tech_per_app"] * app_rev * phi_tech[f.region[app]]
+    inputs[tech] = p["market.input_base_per_tech"] * tech_rev * phi_base[f.region[tech]]
+    inputs[base] = p["market.input_base_per_base"] * base_rows_rev_last * phi_base[f.region[base]]
+    reg = f.region[rows]
+    comp_public = compute_money * pi[reg]
+    comp_commercial = compute_money * (1.0 - pi[reg]) * phi_base[reg]
+    led.add_by_region("intermediate_sales", f.region[tech], tech_rev)
+    led.add_by_region("intermediate_sales", f.region[base], base_rev)
+    led.add_by_region("intermediate_purchases", reg, inputs[rows])
+    led.add_by_region("compute_commercial", reg, comp_commercial)
+    led.add_by_region("compute_public", reg, comp_public)
+    _pay_vouchers(model, comp_public, reg, eff_price, voucher)
+
+    f.revenue[rows] = revenue[rows]
+    f.demand[rows] = demand_alloc[rows]
+    model.settle(rows, revenue[rows], inputs[rows] + comp_public + comp_commercial)
+    stats.base_purchases[:] = base_demand
+    stats.tech_purchases[:] = tech_demand
+    units = np.where(eff_price > 0, pi / np.maximum(eff_price, 1e-9), 0.0) + (1.0 - pi) * phi_base
+    return units[reg]
+
+
+def _served_local_share(alloc: Allocation, weights: np.ndarray, seller_region: np.ndarray,
+                        fill: np.ndarray) -> np.ndarray:
+    """Share of each region's *served* purchases supplied by local sellers (0 if none)."""
+    n_r = alloc.inv_s.size
+    wf = weights * fill
+    local = np.bincount(seller_region, wf, minlength=n_r) * (1.0 + alloc.boost)
+    total = wf.sum() + alloc.boost * np.bincount(seller_region, wf, minlength=n_r)
+    return np.divide(local, total, out=np.zeros(n_r), where=total > 0)
+
+
+def _scenario_projects(model: IndustryModel, app: np.ndarray, w_proj: np.ndarray,
+                       won: np.ndarray) -> np.ndarray:
+    """Government-opened application scenarios, won by local application firms only."""
+    lv, f, p = model.levers, model.firms, model.p
+    sales = np.zeros(app.size)
+    for r in np.flatnonzero(lv.scenario_budget > 0):
+        local = np.flatnonzero(f.region[app] == r)
+        count = int(lv.scenario_budget[r] // p["demand.project_mean"])
+        if local.size == 0 or count == 0:
+            continue
+        rng = model.stream(f"policy.{model.region_names[r]}.integrator_support")
+        w = w_proj[local]
+        pick = local[rng.choice(local.size, size=count, p=w / w.sum())]
+        np.add.at(sales, pick, p["demand.project_mean"])
+        won[pick] = True
+        spent = count * p["demand.project_mean"]
+        model.charge(int(r), "integrator_support", spent)
+        model.market_stats.scenario_spending[r] += spent
+    return sales
+
+
+def _public_compute(model: IndustryModel, demand: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Share of each region's compute money spent at its public centre, the effective
+    price there, and the voucher rate actually applied (all (R,))."""
+    p, lv = model.p, model.levers
+    n_r = model.n_regions
+    voucher = lv.voucher_rate.copy()
+    for _ in range(3):  # scale vouchers down where the budget cannot pay them
+        pi = public_share(model, model.centers, voucher)
+        price = model.center_price * (1.0 - voucher)
+        cost = np.divide(demand * pi, np.maximum(price, 1e-9)) * model.center_price * voucher
+        over = (cost > lv.voucher_budget) & (cost > 0)
+        if not over.any():
+            break
+        scaled = np.divide(voucher * lv.voucher_budget, cost, out=voucher.copy(), where=over)
+        voucher = np.where(over, scaled, voucher)
+    price = model.center_price * (1.0 - voucher)
+    room = (1.0 - p["compute.outside_use"]) * model.center_capacity
+    units = np.divide(demand * pi, np.maximum(price, 1e-9))
+    scale = np.divide(room, units, out=np.ones(n_r), where=units > room)
+    pi = pi * np.minimum(scale, 1.0)
+    return pi, price, voucher
+
+
+def _pay_vouchers(model: IndustryModel, paid_by_firms: np.ndarray, reg: np.ndarray,
+                  eff_price: np.ndarray, voucher: np.ndarray) -> None:
+    n_r = model.n_regions
+    firm_money = np.bincount(reg, paid_by_firms, minlength=n_r)
+    units = np.divide(firm_money, np.maximum(eff_price, 1e-9))
+    vouchers = np.minimum(units * model.center_price * voucher, model.levers.voucher_budget)
+    for r in np.flatnonzero(vouchers > 0):
+        model.charge(int(r), "compute_service", float(vouchers[r]))
+    model.ledger.add_array("vouchers", vouchers)
+    for c in model.centers:
+        c.used_local = float(units[c.region])
+        c.used_outside = model.p["compute.outside_use"] * c.capacity
+        c.revenue = float(firm_money[c.region] + vouchers[c.region])
+
+
+def initial_allocation(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
+    """Step-0 sales of firms ``rows``: demand allocated without capacity limits, projects
+    at their expected value, R&D compute at its step-0 level (a short fixed point)."""
+    p, f = model.p, model.firms
+    n_r = model.n_regions
+    layer = f.layer[rows]
+    app, tech, base = rows[layer == APP], rows[layer == TECH], rows[layer == BASE]
+    stats = model.market_stats
+    demand = model.final_demand()
+    proj_budget = demand * model.project_share
+    home = np.full(n_r, p["market.home_bias"])
+    integrator = f.segment[app] == 5
+    w_app = seller_weights(model, app)
+    w_proj = seller_weights(model, app, p["market.integrator_project_bonus"] * integrator)
+    smooth = allocate(w_app, f.region[app], demand - proj_budget, home)
+    proj = allocate(w_proj, f.region[app], proj_budget, home)
+    app_rev = smooth.sales + proj.sales
+    f.backlog[app] = proj.sales * p["demand.project_duration"]  # steady-state backlog
+    stats.local_final[:] = smooth.local_share
+    local_int = np.bincount(f.region[app], w_proj * integrator, minlength=n_r)
+    stats.integrator_expected = (1.0 + proj.boost) * local_int * proj.inv_s
+    w_tech, w_base = seller_weights(model, tech), seller_weights(model, base)
+    bonus = np.full(n_r, p["market.input_home_bias"])
+    pi = public_share(model, model.centers, np.zeros(n_r))
+    revenue = np.zeros(f.n)
+    revenue[app] = app_rev
+    tech_demand = p["market.input_tech_per_app"] * np.bincount(f.region[app], app_rev,
+                                                                 minlength=n_r)
+    alloc_tech = allocate(w_tech, f.region[tech], tech_demand, bonus)
+    revenue[tech] = alloc_tech.sales
+    tech_need = p["market.input_base_per_tech"] * np.bincount(f.region[tech], alloc_tech.sales,
+                                                                minlength=n_r)
+    for _ in range(6):
+        rd = p["innovation.rd_intensity"] * revenue[rows]
+        compute = p["innovation.compute_share"] * np.bincount(f.region[rows], rd, minlength=n_r)
+        base_own = p["market.input_base_per_base"] * np.bincount(f.region[base], revenue[base],
+                                                                   minlength=n_r)
+        base_demand = tech_need + base_own + compute * (1.0 - pi)
+        alloc_base = allocate(w_base, f.region[base], base_demand, bonus)
+        revenue[base] = alloc_base.sales
+    stats.local_tech[:] = alloc_tech.local_share
+    stats.local_base[:] = alloc_base.local_share
+    stats.tech_purchases[:] = tech_demand
+    stats.base_purchases[:] = base_demand
+    return revenue[rows]
