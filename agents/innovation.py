@@ -1,6 +1,6 @@
 """Firm innovation behaviour, vectorized over firms: R&D, imitation, partnerships, brand.
 
-R&D is two-stage, per product line: a firm runs ``n = clip(revenue / line_size, 1, 100)``
+R&D is two-stage, per product line: a firm runs ``n = max(1, floor(revenue / line_size))``
 lines; each line succeeds with probability ``1 - exp(-zeta · R&D_eff / n)``, and a
 success draws a log-capability increment from an exponential distribution with mean
 ``innovation.step_mean``. The firm's capability moves by the mean over its lines, so
@@ -76,7 +76,7 @@ def research(model: IndustryModel, rows: np.ndarray, compute_per_mrmb: np.ndarra
     fill = np.where(desired > 0, np.minimum(1.0, f.employees[rows, 1] / np.maximum(desired, 1)),
                     1.0)
     effective = rd * ((1.0 - c) * fill + c * compute_per_mrmb)
-    lines = np.clip(np.floor(f.revenue_smooth[rows] / p["innovation.line_size"]), 1, 100)
+    lines = np.maximum(np.floor(f.revenue_smooth[rows] / p["innovation.line_size"]), 1.0)
     prob = 1.0 - np.exp(-p["innovation.zeta"] * effective / lines)
     rng = model.stream("innovation")
     successes = rng.binomial(lines.astype(np.int64), prob)
@@ -107,14 +107,18 @@ def imitate(model: IndustryModel, rows: np.ndarray) -> None:
     x[rows] += rate * np.maximum(gap_partner, 0.5 * gap_region)
 
 
-def build_brand(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
-    """Update brand from own marketing plus grants; returns own marketing spending (mRMB)."""
+def build_brand(model: IndustryModel, rows: np.ndarray) -> None:
+    """Move brand toward ``brand_gain · log(1 + M / M_own)``, M = own marketing + grants.
+
+    Brand is awareness relative to a firm's scale: own marketing at the common intensity
+    keeps a firm at ``brand_gain · log 2``; marketing grants lift it (so brand does not
+    grow with size, which would make market shares explode).
+    """
     p, f = model.p, model.firms
-    own = p["innovation.marketing_intensity"] * f.revenue[rows]
-    total = own + f.marketing_extra[rows]
-    f.brand[rows] = ((1.0 - p["innovation.brand_decay"]) * f.brand[rows]
-                     + p["innovation.brand_gain"] * np.log1p(total / 0.1))
-    return own
+    own = p["innovation.marketing_intensity"] * np.maximum(f.revenue_smooth[rows], 1e-3)
+    target = p["innovation.brand_gain"] * np.log1p((own + f.marketing_extra[rows]) / own)
+    d = p["innovation.brand_decay"]
+    f.brand[rows] = (1.0 - d) * f.brand[rows] + d * target
 
 
 def form_partnerships(model: IndustryModel, rows: np.ndarray) -> None:

@@ -45,10 +45,12 @@ class TalentStock:
         self.unfilled = np.zeros(shape, dtype=np.int64)
         self.introduction_subsidy = np.zeros(shape)  # mRMB per arriving person
         self.flows = {name: np.zeros(shape, dtype=np.int64) for name in FLOWS}
+        self.last_inflow = np.zeros(shape, dtype=np.int64)
         self.pipeline: list[tuple[int, np.ndarray, np.ndarray]] = []
 
     def reset_flows(self) -> None:
-        """Zero the quarter's flow counters."""
+        """Zero the quarter's flow counters (keeping last quarter's inflow)."""
+        self.last_inflow = self.flows["inflow"].copy()
         for arr in self.flows.values():
             arr[:] = 0
 

@@ -13,9 +13,11 @@ where Δ are deviations from step-0 national values and N̄_l is the mean count 
 at step 0 (so ``entry.rate`` reads as entrants per firm-quarter at step-0 conditions).
 
 Branches: each quarter a leading firm considers a new location with probability
-``branches.rate``; it picks a region by a logit over log demand per local firm of its
-layer, log wage, and the region's recruitment offer × delivery probability, against a
-no-branch option. The branch opens ``branches.lag`` quarters later (a share of moves
+``branches.rate``; it picks a region by a logit with utility
+``beta_profit·(log d_s - log n_s) + beta_cluster·log n_s - beta_wage·log w_s +
+beta_offer·offer_s`` (d: demand for its layer, n: local firms of its layer + 1, w: general
+wage, each relative to the mean over regions; offer: the region's recruitment cash plus
+factor offer × delivery probability, mRMB) against a no-branch option. The branch opens ``branches.lag`` quarters later (a share of moves
 relocate the whole firm instead); promised cash and delivered factor support are paid
 then if the region's programme still has budget.
 """
@@ -104,7 +106,8 @@ def enter_firms(model: IndustryModel, rows: np.ndarray) -> None:
          + p["calibration.capability_sigma"] * rng.standard_normal(total))
     segment = model.entrant_segments(rng, regions, layers)
     model.add_firms(region=regions, home=regions, layer=layers, segment=segment, logcap=x,
-                    cash=p["entry.seed_cash"], expected_sales=p["entry.initial_sales"])
+                    cash=p["entry.seed_cash"], expected_sales=p["entry.initial_sales"],
+                    brand=p["innovation.brand_gain"] * np.log(2.0))
     model.ledger.add_by_region("seed_capital", regions, np.full(total, p["entry.seed_cash"]))
 
 
@@ -126,9 +129,13 @@ def plan_branches(model: IndustryModel, rows: np.ndarray) -> None:
     offers = offer_value(model)
     wage = np.log(model.talent.wages[:, 0])
     present = _group_presence(model, rows)
+    log_d = np.log(np.maximum(demand, 1e-9) / np.maximum(demand.mean(axis=0), 1e-9))
+    log_n = np.log((n_rl + 1.0) / (n_rl.mean(axis=0) + 1.0))
+    wage = wage - wage.mean()
     for j, parent in enumerate(movers):
         lay = int(f.layer[parent])
-        util = (p["branches.beta_profit"] * np.log1p(demand[:, lay] / (n_rl[:, lay] + 1.0))
+        util = (p["branches.beta_profit"] * (log_d[:, lay] - log_n[:, lay])
+                + p["branches.beta_cluster"] * log_n[:, lay]
                 - p["branches.beta_wage"] * wage + p["branches.beta_offer"] * offers[:, lay])
         util[f.region[parent]] = -np.inf
         util[list(present.get((int(f.group[parent]), lay), ()))] = -np.inf

@@ -142,8 +142,13 @@ def migrate(model: IndustryModel) -> None:
     seekers_plus = np.maximum(t.seekers, 1)
     job_rate = np.minimum(t.hires / seekers_plus, 1.0)
     amenity = model.amenity
-    # effective subsidy: scaled down where the budget cannot pay every expected arrival
+    # the announced subsidy is scaled down where the budget could not have paid last
+    # quarter's eligible arrivals (movers anticipate what is actually paid)
     subsidy = lv.intro_subsidy.copy()
+    expected_cost = (t.last_inflow * subsidy).sum(axis=1)
+    scale = np.divide(lv.intro_budget, expected_cost, out=np.ones(n_r),
+                      where=expected_cost > lv.intro_budget)
+    subsidy *= np.minimum(scale, 1.0)[:, None]
     util = np.empty((len(TIERS), n_r, n_r))
     for k in range(len(TIERS)):
         dest = (p["talent.beta_wage"] * np.log(t.wages[:, k])
@@ -154,7 +159,7 @@ def migrate(model: IndustryModel) -> None:
     arrivals = np.zeros((n_r, len(TIERS)), dtype=np.int64)
     t.migrate(model.stream("migration"), util, p["talent.mobility"], arrivals)
     for r in np.flatnonzero(lv.intro_budget > 0):
-        cost = float((arrivals[r] * lv.intro_subsidy[r]).sum())
+        cost = float((arrivals[r] * subsidy[r]).sum())
         paid = min(cost, float(lv.intro_budget[r]))
         if paid > 0:
             model.charge(int(r), "talent_introduction", paid)

@@ -311,6 +311,12 @@ for _lay, _name in enumerate(LAYERS):
              zero="0 without firms")(_capability(_lay))
 
 
+@reporter("brand_mean", "brand units", "Mean brand of the region's firms.",
+          zero="0 without firms")
+def brand_mean(ctx: Context) -> np.ndarray:
+    return ratio(ctx.total(ctx.field("brand")), ctx.count())
+
+
 @reporter("innovations", "innovations", "Successful R&D draws in the quarter.")
 def innovations(ctx: Context) -> np.ndarray:
     return ctx.model.counts.innovations.astype(float)

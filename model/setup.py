@@ -140,7 +140,7 @@ def populate(model: IndustryModel) -> None:
     n = region_a.size
     group_a = np.arange(n, dtype=np.int64)
     home_a = region_a.copy()
-    brand_a = np.zeros(n)
+    brand_a = np.full(n, p["innovation.brand_gain"] * np.log(2.0))  # steady state, no grants
     model.talent.wages[:] = (wages / 4000.0)[:, None] * model.wage_ratios[None, :]
     _place_leaders(model, region_a, layer_a, segment_a, logcap_a, group_a, home_a, brand_a)
 

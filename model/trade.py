@@ -78,7 +78,7 @@ def trade(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
     rng = model.stream("projects")
     proj_region, sizes = draw_projects(rng, proj_budget, p["demand.project_mean"],
                                        p["demand.project_tail"])
-    proj_bonus = home + lv.local_preference
+    proj_bonus = p["market.project_home_bias"] + lv.local_preference
     winners = sample_sellers(rng, w_proj, f.region[app], proj_region, proj_bonus)
     # firms plan on the expected value of project demand, not on lumpy wins
     proj_expected = allocate(w_proj, f.region[app], proj_budget, proj_bonus).sales
@@ -250,7 +250,8 @@ def initial_allocation(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
     w_app = seller_weights(model, app)
     w_proj = seller_weights(model, app, p["market.integrator_project_bonus"] * integrator)
     smooth = allocate(w_app, f.region[app], demand - proj_budget, home)
-    proj = allocate(w_proj, f.region[app], proj_budget, home)
+    proj = allocate(w_proj, f.region[app], proj_budget,
+                    np.full(n_r, p["market.project_home_bias"]))
     app_rev = smooth.sales + proj.sales
     f.backlog[app] = proj.sales * p["demand.project_duration"]  # steady-state backlog
     stats.local_final[:] = smooth.local_share
