@@ -5,21 +5,27 @@ exits with probability ``exit.loss_hazard``; any firm faces an exogenous hazard
 ``exit.hazard · (a/a*) · exp(1 - a/a*)`` that peaks at age ``a* = exit.hazard_peak_age``.
 
 Entry per region and layer is Poisson with mean
-``rate · N̄_l · (N_rl / N̄_l)^agglomeration · exp(β_π Δmargin + β_t Δlog talent per firm +
+``rate · N̄_l · (N_rl / N̄_l)^agglomeration · exp(β_π Δmargin + β_t Δtalent_rl +
 β_d Δdemand growth + β_s subsidy per firm)`` (margin: after-tax operating margin of the
 region's layer excluding subsidies, clipped to [-1, 1])
 ``+ seed_entrants · share_l + spinoff · leaders_rl``,
-where Δ are deviations from step-0 national values and N̄_l is the mean count per region
-at step 0 (so ``entry.rate`` reads as entrants per firm-quarter at step-0 conditions).
+where Δ are deviations from step-0 values (margins: national; talent: the region's own),
+talent_rl = log(1 + job-seekers of the layer's key tier per local firm) (high-end for base
+and technology, composite for applications) and N̄_l is the mean count per region at
+step 0 (so ``entry.rate`` reads as entrants per firm-quarter at step-0 conditions).
+Entrants' log capability is the layer's national mean plus the region's knowledge offset
+(its home-grown firms' mean minus the national mean) minus ``entry.capability_gap``, with
+noise of ``calibration.capability_sigma``.
 
 Branches: each quarter a leading firm considers a new location with probability
 ``branches.rate``; it picks a region by a logit with utility
 ``beta_profit·(log d_s - log n_s) + beta_cluster·log n_s - beta_wage·log w_s +
 beta_offer·offer_s`` (d: demand for its layer, n: local firms of its layer + 1, w: general
 wage, each relative to the mean over regions; offer: the region's recruitment cash plus
-factor offer × delivery probability, mRMB) against a no-branch option. The branch opens ``branches.lag`` quarters later (a share of moves
-relocate the whole firm instead); promised cash and delivered factor support are paid
-then if the region's programme still has budget.
+factor offer × delivery probability, mRMB) against a no-branch option. The branch opens
+``branches.lag`` quarters later (a share of moves relocate the whole firm instead);
+promised cash and delivered factor support are paid then if the region's programme still
+has budget.
 """
 
 from __future__ import annotations
@@ -76,13 +82,13 @@ def enter_firms(model: IndustryModel, rows: np.ndarray) -> None:
                            where=rev.sum(axis=0) > 0)
     margin = np.clip(np.where(rev > 0, prof / np.where(rev > 0, rev, 1.0), nat_margin[None, :]),
                      -1.0, 1.0)
-    talent = np.log1p(model.talent.seekers.sum(axis=1) / np.maximum(n_rl.sum(axis=1), 1.0))
+    talent = entry_talent(model, n_rl.sum(axis=1))
     subsidy = np.bincount(key, f.subsidy[rows], minlength=n_r * 3).reshape(n_r, 3)
     subsidy = subsidy / np.maximum(n_rl, 1.0)
     lead = np.bincount(key[f.leading[rows]], minlength=n_r * 3).reshape(n_r, 3)
     ref = model.entry_reference
     attract = np.exp(p["entry.beta_profit"] * (margin - ref["margin"][None, :])
-                     + p["entry.beta_talent"] * (talent - ref["talent"])[:, None]
+                     + p["entry.beta_talent"] * (talent - ref["talent"])
                      + p["entry.beta_demand"] * (model.demand_growth() - ref["growth"])
                      + p["entry.beta_subsidy"] * subsidy)
     mean_n = ref["mean_firms"][None, :]
@@ -98,17 +104,43 @@ def enter_firms(model: IndustryModel, rows: np.ndarray) -> None:
         return
     regions = np.repeat(np.repeat(np.arange(n_r), 3), births.ravel())
     layers = np.repeat(np.tile(np.arange(3), n_r), births.ravel())
-    mean_x = np.bincount(key, f.logcap[rows], minlength=n_r * 3) / np.maximum(n_rl.ravel(), 1)
-    nat_x = np.array([f.logcap[rows][f.layer[rows] == lay].mean()
-                      if (f.layer[rows] == lay).any() else 0.0 for lay in range(3)])
-    base_x = np.where(n_rl.ravel() > 0, mean_x, np.tile(nat_x, n_r) - 0.5)
-    x = (base_x[regions * 3 + layers] - p["entry.capability_gap"]
+    x = (entrant_capability(model, rows)[regions, layers] - p["entry.capability_gap"]
          + p["calibration.capability_sigma"] * rng.standard_normal(total))
     segment = model.entrant_segments(rng, regions, layers)
     model.add_firms(region=regions, home=regions, layer=layers, segment=segment, logcap=x,
                     cash=p["entry.seed_cash"], expected_sales=p["entry.initial_sales"],
                     brand=p["innovation.brand_gain"] * np.log(2.0))
     model.ledger.add_by_region("seed_capital", regions, np.full(total, p["entry.seed_cash"]))
+
+
+#: The talent tier whose local supply matters most for entry in each layer
+#: (base and technology: high-end; applications: composite).
+KEY_TIER = (1, 1, 2)
+
+
+def entry_talent(model: IndustryModel, firms_by_region: np.ndarray) -> np.ndarray:
+    """(regions, layers) log(1 + job-seekers of the layer's key tier per local firm)."""
+    seekers = model.talent.seekers[:, list(KEY_TIER)].astype(float)
+    return np.log1p(seekers / np.maximum(firms_by_region, 1.0)[:, None])
+
+
+def entrant_capability(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
+    """(regions, layers) mean log capability of entrants before the gap and noise.
+
+    The national mean of the layer plus the region's knowledge offset: the mean log
+    capability of the region's own (home-grown, non-branch) firms minus the national mean
+    of all firms. Entrants draw on local knowledge, not on branches of outside leaders.
+    """
+    f = model.firms
+    x = f.logcap[rows]
+    layer = f.layer[rows]
+    nat = np.array([x[layer == lay].mean() if (layer == lay).any() else 0.0
+                    for lay in range(3)])
+    own = rows[f.home[rows] == f.region[rows]]
+    n_own = np.bincount(f.region[own], minlength=model.n_regions)
+    mean_own = np.divide(np.bincount(f.region[own], f.logcap[own], minlength=model.n_regions),
+                         n_own, out=np.full(model.n_regions, x.mean()), where=n_own > 0)
+    return nat[None, :] + (mean_own - x.mean())[:, None]
 
 
 def plan_branches(model: IndustryModel, rows: np.ndarray) -> None:

@@ -270,8 +270,7 @@ class IndustryModel(mesa.Model):
         self.initial_layer_revenue = rev
         self.entry_reference = {
             "margin": self._initial_margin(rows),
-            "talent": np.log1p(self.talent.seekers.sum(axis=1)
-                               / np.maximum(n_rl.sum(axis=1), 1.0)),
+            "talent": demography.entry_talent(self, n_rl.sum(axis=1)),
             "growth": self.demand_growth(0),
             "mean_firms": n_rl.mean(axis=0),
         }
