@@ -129,3 +129,26 @@ def test_fair_competition_cap_limits_cash_offers() -> None:
     b = trajectory("baseline", 4, 12, at_cap)
     for key in ("branches_opened", "firms_total", "spend_recruitment"):
         np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_adaptive_package_moves_budget_toward_the_largest_gap() -> None:
+    """An adaptive package reallocates between its funded instruments, keeping the total,
+    and never funds an instrument that was given no budget."""
+    params = {"policy.Shanxi.adaptive.enabled": True, "policy.Shanxi.adaptive.every": 2,
+              "policy.Shanxi.adaptive.lag": 1, "policy.Shanxi.adaptive.step": 0.2,
+              S + "compute_service.budget": 0.0}
+    model = IndustryModel(SMALL, rng=5, params=params)
+    agent = model.policies[model.focus]
+    before = {i.name: i.annual_budget for i in agent.instruments}
+    for _ in range(12):
+        model.step()
+    after = {i.name: i.annual_budget for i in agent.instruments}
+    assert sum(after.values()) == pytest.approx(sum(before.values()))
+    assert after != before
+    assert after["compute_service"] == 0.0
+    assert all(v >= 0 for v in after.values())
+    static = IndustryModel(SMALL, rng=5)
+    for _ in range(12):
+        static.step()
+    assert {i.name: i.annual_budget for i in static.policies[static.focus].instruments} == {
+        k: v for k, v in before.items() if k != "compute_service"}
