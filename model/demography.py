@@ -1,6 +1,7 @@
 """Firm demography: exit, entry (start-ups and spin-offs), branches and relocations.
 
-Exit: a firm with negative cash exits; after ``exit.loss_quarters`` consecutive losses it
+Exit: a firm with negative cash exits; after ``exit.loss_quarters`` consecutive losses, and
+with cash covering fewer than ``exit.runway_quarters`` quarters of its current loss, it
 exits with probability ``exit.loss_hazard``; any firm faces an exogenous hazard
 ``exit.hazard · (a/a*) · exp(1 - a/a*)`` that peaks at age ``a* = exit.hazard_peak_age``.
 
@@ -60,7 +61,8 @@ def exit_firms(model: IndustryModel, rows: np.ndarray) -> None:
     age = (model.steps - f.born[rows]).astype(float)
     peak = p["exit.hazard_peak_age"]
     hazard = p["exit.hazard"] * (age / peak) * np.exp(1.0 - age / peak)
-    sustained = f.loss_streak[rows] >= p["exit.loss_quarters"]
+    runway = f.cash[rows] < p["exit.runway_quarters"] * np.maximum(-f.profit[rows], 0.0)
+    sustained = (f.loss_streak[rows] >= p["exit.loss_quarters"]) & runway
     hazard = np.where(sustained, 1.0 - (1.0 - hazard) * (1.0 - p["exit.loss_hazard"]), hazard)
     leaving = rows[(f.cash[rows] < 0.0) | (u < hazard)]
     model.counts.exits += np.bincount(f.region[leaving], minlength=model.n_regions)

@@ -7,7 +7,8 @@ prices, split by the layer's tier mix; R&D needs high-end staff for the non-comp
 of its R&D budget. Within each region and tier, job-seekers are matched to vacancies
 pro rata (``labour.match_efficiency`` of seekers are matchable per quarter). Wages move
 with the vacancy rate. Job-seekers migrate by a logit over regions (wage, job-finding
-rate, amenity, introduction subsidy, a bonus for staying).
+rate, amenity, introduction subsidy, a bonus for staying); employees move on the job at a
+lower rate (``talent.employed_mobility``), quitting their firm.
 """
 
 from __future__ import annotations
@@ -135,6 +136,40 @@ def adjust_wages(model: IndustryModel, employed: np.ndarray) -> None:
     t.wages *= 1.0 + change
 
 
+def _employed_moves(model: IndustryModel, util: np.ndarray, rng: np.random.Generator
+                    ) -> np.ndarray:
+    """On-the-job moves: each employee considers moving with ``talent.employed_mobility``
+    and leaves with the logit's probability of choosing another region; the quitter becomes
+    a job-seeker at the destination. Returns arrivals (regions, tiers)."""
+    p, f, t = model.p, model.firms, model.talent
+    rows = f.live()
+    n_r = model.n_regions
+    arrivals = np.zeros((n_r, len(TIERS)), dtype=np.int64)
+    if p["talent.employed_mobility"] <= 0 or rows.size == 0:
+        return arrivals
+    reg = f.region[rows]
+    for k in range(len(TIERS)):
+        prob = np.exp(util[k] - util[k].max(axis=1, keepdims=True))
+        prob /= prob.sum(axis=1, keepdims=True)
+        stay = np.diag(prob).copy()
+        leave = p["talent.employed_mobility"] * (1.0 - stay)
+        quits = rng.binomial(f.employees[rows, k], leave[reg])
+        f.employees[rows, k] -= quits
+        out = np.bincount(reg, quits, minlength=n_r).astype(np.int64)
+        dest_p = prob.copy()
+        np.fill_diagonal(dest_p, 0.0)
+        total = dest_p.sum(axis=1, keepdims=True)
+        dest_p = np.divide(dest_p, total, out=np.full_like(dest_p, 1.0 / n_r), where=total > 0)
+        moves = rng.multinomial(out, dest_p)
+        np.fill_diagonal(moves, 0)
+        inflow = moves.sum(axis=0)
+        t.seekers[:, k] += inflow
+        t.flows["outflow"][:, k] += moves.sum(axis=1)
+        t.flows["inflow"][:, k] += inflow
+        arrivals[:, k] = inflow
+    return arrivals
+
+
 def migrate(model: IndustryModel) -> None:
     """Move job-seekers between regions; pay introduction subsidies on eligible arrivals."""
     p, t, lv = model.p, model.talent, model.levers
@@ -157,7 +192,9 @@ def migrate(model: IndustryModel) -> None:
         util[k] = np.broadcast_to(dest, (n_r, n_r)).copy()
         util[k][np.arange(n_r), np.arange(n_r)] += p["talent.home_bias"]
     arrivals = np.zeros((n_r, len(TIERS)), dtype=np.int64)
-    t.migrate(model.stream("migration"), util, p["talent.mobility"], arrivals)
+    rng = model.stream("migration")
+    t.migrate(rng, util, p["talent.mobility"], arrivals)
+    arrivals += _employed_moves(model, util, rng)
     for r in np.flatnonzero(lv.intro_budget > 0):
         cost = float((arrivals[r] * subsidy[r]).sum())
         paid = min(cost, float(lv.intro_budget[r]))

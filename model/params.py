@@ -275,6 +275,10 @@ GLOBAL_PARAMS: tuple[Param, ...] = (
     Param("talent.mobility", F, 0.10, "1/quarter", (0.0, 1.0),
           source=f"{CF} §4: 26% of one Shanxi college's graduates left the province (L-M)",
           doc="Share of job-seekers who consider moving each quarter."),
+    Param("talent.employed_mobility", F, 0.02, "1/quarter", (0.0, 1.0),
+          source="assumption: on-the-job moves (FACTS problem 2: talent agglomerates on the "
+                 "coast)",
+          doc="Share of employees who consider moving each quarter."),
     Param("talent.beta_wage", F, 2.0, "1/log unit", (0.0, 20.0), source="assumption",
           doc="Migration logit weight of log wage."),
     Param("talent.beta_jobs", F, 2.0, "1", (0.0, 20.0), source="assumption",
@@ -352,7 +356,9 @@ GLOBAL_PARAMS: tuple[Param, ...] = (
     Param("exit.loss_quarters", I, 4, "quarters", (1, 40), source="assumption",
           doc="Consecutive loss quarters after which a firm may exit."),
     Param("exit.loss_hazard", F, 0.25, "1/quarter", (0.0, 1.0), source="assumption",
-          doc="Exit chance per quarter after sustained losses."),
+          doc="Exit chance per quarter after sustained losses with a short cash runway."),
+    Param("exit.runway_quarters", F, 4.0, "quarters", (0.0, 400.0), source="assumption",
+          doc="Losses count as sustained only when cash covers fewer quarters of them."),
     # branches of outside firms
     Param("branches.rate", F, 0.004, "1/quarter", (0.0, 1.0), source="assumption",
           doc="Chance per quarter that a leading firm considers a new branch."),

@@ -168,8 +168,19 @@ def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict, di
     _flatten(raw, "", path, own, own_origin)
     flat.update(own)
     origin.update(own_origin)
-    merged_meta = {**base_meta, **{k: v for k, v in meta.items() if k != "extends"}}
+    # a child inherits the parent's start quarter, never its name or description
+    inherited = {k: v for k, v in base_meta.items() if k == "start_quarter"}
+    merged_meta = {**inherited, **{k: v for k, v in meta.items() if k != "extends"}}
+    if "start_quarter" in merged_meta:
+        _check_quarter(path, merged_meta["start_quarter"])
     return flat, merged_meta, origin
+
+
+def _check_quarter(path: Path, value: Any) -> None:
+    ok = (isinstance(value, str) and len(value) == 6 and value[:4].isdigit()
+          and value[4] == "Q" and value[5] in "1234")
+    if not ok:
+        raise ScenarioError(path, "meta.start_quarter", value, "a quarter like '2023Q1'")
 
 
 def declarations_for(regions: Iterable[str], leaders: Iterable[str]) -> dict[str, Param]:
@@ -209,10 +220,10 @@ def _unknown(file: str, key: str, value: Any, decl: Mapping[str, Param]) -> Scen
 def parse_set(item: str, decl: Mapping[str, Param] | None = None) -> tuple[str, Any]:
     """Parse one ``KEY=VALUE`` override; VALUE is a TOML literal (bare text for strings)."""
     if "=" not in item:
-        raise ScenarioError("--set", item, None, "expected KEY=VALUE")
+        raise ScenarioError("--set", None, None, f"{item!r}: expected KEY=VALUE")
     key, text = (s.strip() for s in item.split("=", 1))
     if not key:
-        raise ScenarioError("--set", item, None, "expected KEY=VALUE with a non-empty KEY")
+        raise ScenarioError("--set", None, None, f"{item!r}: expected KEY=VALUE with a KEY")
     try:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:

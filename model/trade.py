@@ -258,24 +258,33 @@ def initial_allocation(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
     local_int = np.bincount(f.region[app], w_proj * integrator, minlength=n_r)
     stats.integrator_expected = (1.0 + proj.boost) * local_int * proj.inv_s
     w_tech, w_base = seller_weights(model, tech), seller_weights(model, base)
-    bonus = np.full(n_r, p["market.input_home_bias"])
     pi = public_share(model, model.centers, np.zeros(n_r))
     revenue = np.zeros(f.n)
     revenue[app] = app_rev
     tech_demand = p["market.input_tech_per_app"] * np.bincount(f.region[app], app_rev,
                                                                  minlength=n_r)
-    alloc_tech = allocate(w_tech, f.region[tech], tech_demand, bonus)
-    revenue[tech] = alloc_tech.sales
-    tech_need = p["market.input_base_per_tech"] * np.bincount(f.region[tech], alloc_tech.sales,
-                                                                minlength=n_r)
-    for _ in range(6):
-        rd = p["innovation.rd_intensity"] * revenue[rows]
-        compute = p["innovation.compute_share"] * np.bincount(f.region[rows], rd, minlength=n_r)
-        base_own = p["market.input_base_per_base"] * np.bincount(f.region[base], revenue[base],
-                                                                   minlength=n_r)
-        base_demand = tech_need + base_own + compute * (1.0 - pi)
-        alloc_base = allocate(w_base, f.region[base], base_demand, bonus)
-        revenue[base] = alloc_base.sales
+    # two passes: the second with the leaders' pull on suppliers, leaders provisionally
+    # identified from the first pass (so that step 1 does not jump)
+    for _pass in range(2):
+        alloc_tech = allocate(w_tech, f.region[tech], tech_demand, input_bonus(model, rows, APP))
+        revenue[tech] = alloc_tech.sales
+        tech_need = p["market.input_base_per_tech"] * np.bincount(
+            f.region[tech], alloc_tech.sales, minlength=n_r)
+        bonus = input_bonus(model, rows, TECH)
+        for _ in range(6):
+            rd = p["innovation.rd_intensity"] * revenue[rows]
+            compute = p["innovation.compute_share"] * np.bincount(f.region[rows], rd,
+                                                                  minlength=n_r)
+            base_own = p["market.input_base_per_base"] * np.bincount(
+                f.region[base], revenue[base], minlength=n_r)
+            base_demand = tech_need + base_own + compute * (1.0 - pi)
+            alloc_base = allocate(w_base, f.region[base], base_demand, bonus)
+            revenue[base] = alloc_base.sales
+        for lay in range(3):
+            members = rows[f.layer[rows] == lay]
+            if members.size:
+                cut = np.percentile(revenue[members], p["roles.leading_percentile"])
+                f.leading[members] = revenue[members] >= cut
     stats.local_tech[:] = alloc_tech.local_share
     stats.local_base[:] = alloc_base.local_share
     stats.tech_purchases[:] = tech_demand
