@@ -139,7 +139,7 @@ def form_partnerships(model: IndustryModel, rows: np.ndarray) -> None:
     partners = _sample_partners(rng, rows, weights, f.region[rows], forms, f.region[forms],
                                 local)
     model.partners.add(forms, partners)
-    funded = _funded_partnerships(model, rows, weights, rng)
+    funded = _funded_partnerships(model, rows, weights)
     if funded is not None:
         model.partners.add(*funded)
 
@@ -166,8 +166,10 @@ def _sample_partners(rng: np.random.Generator, rows: np.ndarray, weights: np.nda
     return out
 
 
-def _funded_partnerships(model: IndustryModel, rows: np.ndarray, weights: np.ndarray,
-                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
+def _funded_partnerships(model: IndustryModel, rows: np.ndarray, weights: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Platform-brokered local partnerships, drawn from the instrument's own stream and
+    charged per link actually formed (self-pairs are not formed)."""
     lv, f = model.levers, model.firms
     regions = np.flatnonzero(lv.partnership_budget > 0)
     if regions.size == 0:
@@ -179,12 +181,14 @@ def _funded_partnerships(model: IndustryModel, rows: np.ndarray, weights: np.nda
         n = min(n, local.size // 2)
         if n <= 0:
             continue
+        rng = model.stream(f"policy.{model.region_names[r]}.co_innovation")
         a = rng.choice(local, size=n)
         w = weights[f.region[rows] == r]
         b = rng.choice(local, size=n, p=w / w.sum())
-        a_all.append(a)
-        b_all.append(b)
-        model.charge(int(r), "co_innovation", n * lv.partnership_cost[r])
+        keep = a != b
+        a_all.append(a[keep])
+        b_all.append(b[keep])
+        model.charge(int(r), "co_innovation", float(keep.sum()) * lv.partnership_cost[r])
     if not a_all:
         return None
     return np.concatenate(a_all), np.concatenate(b_all)

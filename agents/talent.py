@@ -43,7 +43,6 @@ class TalentStock:
         self.grad_carry = np.zeros(shape)
         self.hires = np.zeros(shape, dtype=np.int64)
         self.unfilled = np.zeros(shape, dtype=np.int64)
-        self.introduction_subsidy = np.zeros(shape)  # mRMB per arriving person
         self.flows = {name: np.zeros(shape, dtype=np.int64) for name in FLOWS}
         self.last_inflow = np.zeros(shape, dtype=np.int64)
         self.pipeline: list[tuple[int, np.ndarray, np.ndarray]] = []

@@ -248,6 +248,7 @@ def _write_run(plan: RunPlan, model: Any, prov: dict[str, Any], tmp: Path,
             progress.update(model.steps)
         if plan.steps == 0:
             progress.update(0)
+        model.finalize()
         timings.update(steps_s=round(t_steps, 3),
                        per_step_s=round(t_steps / plan.steps, 4) if plan.steps else None)
         for w in writers:

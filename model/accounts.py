@@ -4,13 +4,15 @@ Every payment into or out of a firm's cash is recorded here under one of
 :data:`FLOWS` (mRMB, per region of the firm that pays or receives; remittances in are
 recorded at the home region). The stock-flow identity tested every step:
 
-    Σ_firms Δcash = final_sales + intermediate_sales + subsidies + seed_capital
+    Σ_firms Δcash = final_sales + intermediate_sales + subsidies + seed_capital + transfers
                     - intermediate_purchases - compute_public - compute_commercial
                     - wages - marketing - overheads - taxes - remittances_out
                     - liquidation + writeoff
 
-and, nationally, intermediate_sales = intermediate_purchases + compute_commercial and
-remittances_out = remittances_in.
+and, nationally, intermediate_sales = intermediate_purchases + compute_commercial,
+remittances_out = remittances_in and transfers = 0 (capital a parent gives its new branch
+and the cash of a relocating firm move between regions). Marketing includes what firms
+spend of brand-support grants.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ FLOWS: tuple[str, ...] = (
     "compute_commercial", "wages", "marketing", "overheads", "taxes", "remittances_out",
     "remittances_in",
     "subsidies", "vouchers", "introduction_subsidies", "seed_capital", "liquidation",
-    "writeoff", "profit",
+    "writeoff", "transfers", "profit",
 )
 
-INFLOWS = ("final_sales", "intermediate_sales", "subsidies", "seed_capital", "writeoff")
+INFLOWS = ("final_sales", "intermediate_sales", "subsidies", "seed_capital", "writeoff",
+           "transfers")
 OUTFLOWS = ("intermediate_purchases", "compute_public", "compute_commercial", "wages",
             "marketing", "overheads", "taxes", "remittances_out", "liquidation")
 

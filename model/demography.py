@@ -210,6 +210,8 @@ def open_branches(model: IndustryModel) -> None:
         else:
             capital = min(p["entry.seed_cash"] * 5.0, max(f.cash[b.parent], 0.0))
             f.cash[b.parent] -= capital
+            model.ledger.add("transfers", int(f.region[b.parent]), -capital)
+            model.ledger.add("transfers", r, capital)
             row = model.add_firms(
                 region=np.array([r]), home=np.array([f.home[b.parent]]),
                 layer=np.array([f.layer[b.parent]]), segment=np.array([f.segment[b.parent]]),

@@ -276,14 +276,15 @@ class IndustryModel(mesa.Model):
         }
 
     def _initial_margin(self, rows: np.ndarray) -> np.ndarray:
-        """National operating margin by layer at step 0 (reference for entry)."""
+        """National after-tax operating margin by layer at step 0 (reference for entry)."""
         f, p = self.firms, self.p
         wages = (f.employees[rows] * self.talent.wages[f.region[rows]]).sum(axis=1)
         costs = (self.input_coef[f.layer[rows]] * f.revenue[rows] + wages
                  + p["innovation.compute_share"] * f.rd[rows]
                  + p["innovation.marketing_intensity"] * f.revenue[rows]
                  + self.fixed_cost[f.region[rows]])
-        prof = f.revenue[rows] - costs
+        operating = f.revenue[rows] - costs
+        prof = operating - p["tax.profit_rate"] * np.maximum(operating, 0.0)  # after tax
         rev = np.bincount(f.layer[rows], f.revenue[rows], minlength=3)
         return np.divide(np.bincount(f.layer[rows], prof, minlength=3), rev,
                          out=np.zeros(3), where=rev > 0)
@@ -354,7 +355,8 @@ class IndustryModel(mesa.Model):
         return np.stack([s.base_purchases, s.tech_purchases, self.final_demand()], axis=1)
 
     def observed(self, region: int, lag: int) -> tuple[dict, dict] | None:
-        """Region row and national aggregates as of ``lag`` steps ago (None if too early)."""
+        """Region row and national aggregates ``lag`` quarters before the latest completed
+        one (``lag = 0``: the latest; None if too early)."""
         if lag >= len(self.history):
             return None
         table = self.history[-1 - lag]
@@ -426,6 +428,8 @@ class IndustryModel(mesa.Model):
         """Move a whole firm (headquarters included) to another region."""
         f = self.firms
         origin = int(f.region[row])
+        self.ledger.add("transfers", origin, -float(f.cash[row]))
+        self.ledger.add("transfers", region, float(f.cash[row]))
         self.talent.seekers[origin] += f.employees[row]
         f.employees[row] = 0
         if f.home[row] == origin:
@@ -504,7 +508,7 @@ class IndustryModel(mesa.Model):
         p, f, led = self.p, self.firms, self.ledger
         reg = f.region[rows]
         wages = (f.employees[rows] * self.talent.wages[reg]).sum(axis=1)
-        marketing = p["innovation.marketing_intensity"] * revenue
+        marketing = p["innovation.marketing_intensity"] * revenue + f.marketing_extra[rows]
         overheads = self.fixed_cost[reg]
         operating = revenue - purchases - wages - marketing - overheads
         tax = p["tax.profit_rate"] * np.maximum(operating, 0.0)
@@ -566,6 +570,12 @@ class IndustryModel(mesa.Model):
         distinct = (ordered >= 0) & np.concatenate(
             [np.ones((lead.size, 1), dtype=bool), ordered[:, 1:] != ordered[:, :-1]], axis=1)
         f.chain_master[lead] = distinct.sum(axis=1) >= p["roles.chain_master_min_local_suppliers"]
+
+    def finalize(self) -> None:
+        """End the run: let every policy instrument finalize (call once, after the last
+        step)."""
+        for agent in self.policies:
+            agent.finalize()
 
     # ------------------------------------------------------------------ outputs
     def firm_rows(self) -> dict[str, np.ndarray]:

@@ -294,8 +294,7 @@ def ai_revenue(ctx: Context) -> np.ndarray:
           "kept in the region (branches' remittances excluded; remittances received added).")
 def value_added_retained(ctx: Context) -> np.ndarray:
     fl = ctx.model.ledger.flows
-    return (fl["wages"] + fl["taxes"] + fl["profit"] - fl["remittances_out"]
-            + fl["remittances_in"])
+    return fl["wages"] + fl["taxes"] + fl["profit"] + fl["remittances_in"]
 
 
 def _capability(lay: int) -> Callable[[Context], np.ndarray]:

@@ -5,7 +5,8 @@ Order: firm counts per region (assumed counts scaled by
 the national mix) → segments (integrators from the alliance figures) → named leaders →
 capabilities (regional mean from relative wages and the coast advantage, normal spread;
 leaders at a national quantile) → prices → step-0 market allocation → employees sized to
-step-0 sales → cash, role thresholds, job-seekers, supplier links.
+step-0 sales → cash, role thresholds, ages (exponential; leaders at least 10 years),
+job-seekers, supplier links.
 """
 
 from __future__ import annotations
@@ -167,6 +168,10 @@ def populate(model: IndustryModel) -> None:
         if (layer_a == lay).any() else np.inf for lay in range(3)])
     employed = model.employed_by_region()
     model.talent.seekers[:] = np.floor(employed * p["calibration.initial_seeker_ratio"])
+    ages = np.floor(rng.exponential(p["calibration.mean_initial_age"], n))
+    ages[list(model.leader_rows.values())] = np.maximum(
+        ages[list(model.leader_rows.values())], 40.0)
+    f.born[rows] = -ages.astype(np.int64)
     mix = np.bincount(layer_a, minlength=3).astype(float)
     model.national_mix0 = mix / mix.sum()
     rev = np.bincount(layer_a, sales, minlength=3)

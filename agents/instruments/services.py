@@ -40,12 +40,11 @@ class ComputeService(Instrument):
         if budget <= 0.0:
             return
         lv, r = model.levers, self.region
-        if self.settings["service_model"] == "diversified":
-            cost = min(budget, self.settings["platform_cost"])
-            if cost >= self.settings["platform_cost"]:
-                lv.diversified[r] = True
-                model.charge(r, self.name, cost)
-                budget -= cost
+        cost = self.settings["platform_cost"]
+        if self.settings["service_model"] == "diversified" and budget >= cost:
+            lv.diversified[r] = True
+            model.charge(r, self.name, cost)
+            budget -= cost
         lv.voucher_rate[r] = self.settings["voucher_rate"]
         lv.voucher_budget[r] += budget
 
@@ -57,10 +56,10 @@ class ComputeService(Instrument):
 class IntegratorSupport(Instrument):
     """Local procurement preference in the region's projects and opened scenarios.
 
-    While funded, local application firms get ``local_preference`` extra utility when the
-    region's transformation projects choose a seller, and the government buys
-    application-scenario projects open to local application firms only (the budget left
-    after ``admin_cost``). Winners gain closeness to customers.
+    When the quarter's budget covers ``admin_cost``, local application firms get
+    ``local_preference`` extra utility when the region's transformation projects choose a
+    seller; the rest of the budget buys application-scenario projects open to local
+    application firms only. Winners gain closeness to customers.
     """
 
     name = "integrator_support"
@@ -76,11 +75,12 @@ class IntegratorSupport(Instrument):
         budget = self.quarter_budget(model)
         if budget <= 0.0:
             return
-        admin = min(budget, self.settings["admin_cost"])
-        model.charge(self.region, self.name, admin)
-        if admin >= self.settings["admin_cost"]:
+        admin = self.settings["admin_cost"]
+        if budget >= admin:  # the preference programme runs only when it can be paid for
+            model.charge(self.region, self.name, admin)
             model.levers.local_preference[self.region] = self.settings["local_preference"]
-        model.levers.scenario_budget[self.region] += budget - admin
+            budget -= admin
+        model.levers.scenario_budget[self.region] += budget
 
     def need(self, row: dict[str, float], national: dict[str, float]) -> float:
         return float(1.0 - row["integrator_project_share"])
