@@ -66,8 +66,7 @@ def exit_firms(model: IndustryModel, rows: np.ndarray) -> None:
     hazard = np.where(sustained, 1.0 - (1.0 - hazard) * (1.0 - p["exit.loss_hazard"]), hazard)
     leaving = rows[(f.cash[rows] < 0.0) | (u < hazard)]
     model.counts.exits += np.bincount(f.region[leaving], minlength=model.n_regions)
-    for row in leaving:
-        model.remove_firm(int(row), reason="exit")
+    model.remove_firms(leaving)
 
 
 def enter_firms(model: IndustryModel, rows: np.ndarray) -> None:
@@ -162,7 +161,6 @@ def plan_branches(model: IndustryModel, rows: np.ndarray) -> None:
     relocate = rng.random(movers.size) < p["branches.relocation_share"]
     offers = offer_value(model)
     wage = np.log(model.talent.wages[:, 0])
-    present = _group_presence(model, rows)
     log_d = np.log(np.maximum(demand, 1e-9) / np.maximum(demand.mean(axis=0), 1e-9))
     log_n = np.log((n_rl + 1.0) / (n_rl.mean(axis=0) + 1.0))
     wage = wage - wage.mean()
@@ -172,7 +170,8 @@ def plan_branches(model: IndustryModel, rows: np.ndarray) -> None:
                 + p["branches.beta_cluster"] * log_n[:, lay]
                 - p["branches.beta_wage"] * wage + p["branches.beta_offer"] * offers[:, lay])
         util[f.region[parent]] = -np.inf
-        util[list(present.get((int(f.group[parent]), lay), ()))] = -np.inf
+        same = rows[(f.group[rows] == f.group[parent]) & (f.layer[rows] == lay)]
+        util[f.region[same]] = -np.inf  # the group is already there in this layer
         choice = int(np.argmax(np.append(util, p["branches.no_branch_utility"]) + gumbel[j]))
         if choice == n_r:
             continue
@@ -180,15 +179,6 @@ def plan_branches(model: IndustryModel, rows: np.ndarray) -> None:
             due=model.steps + p["branches.lag"], parent=int(parent), region=choice,
             relocate=bool(relocate[j]), cash=float(model.levers.recruit_cash[choice, lay]),
             factor=float(model.levers.recruit_factor[choice, lay])))
-
-
-def _group_presence(model: IndustryModel, rows: np.ndarray) -> dict[tuple[int, int], set]:
-    f = model.firms
-    lead_groups = set(f.group[rows[f.leading[rows]]].tolist())
-    out: dict[tuple[int, int], set] = {}
-    for row in rows[np.isin(f.group[rows], list(lead_groups))]:
-        out.setdefault((int(f.group[row]), int(f.layer[row])), set()).add(int(f.region[row]))
-    return out
 
 
 def open_branches(model: IndustryModel) -> None:

@@ -406,23 +406,27 @@ class IndustryModel(mesa.Model):
             self.register_firm(Firm(self, row))
         return rows
 
-    def remove_firm(self, row: int, reason: str = "exit") -> None:
-        """Remove a firm: staff become job-seekers; positive cash is paid out, negative
-        cash written off."""
+    def remove_firms(self, rows: np.ndarray) -> None:
+        """Remove firms: staff become job-seekers; positive cash is paid out to owners,
+        negative cash written off by creditors."""
         f = self.firms
-        r = int(f.region[row])
-        self.talent.seekers[r] += f.employees[row]
-        f.employees[row] = 0
-        if f.cash[row] >= 0:
-            self.ledger.add("liquidation", r, float(f.cash[row]))
-        else:
-            self.ledger.add("writeoff", r, float(-f.cash[row]))
-        f.cash[row] = 0.0
-        f.alive[row] = False
-        agent = self._firm_by_row[row]
-        self._firm_by_row[row] = None
-        if agent is not None:
-            agent.remove()
+        if rows.size == 0:
+            return
+        reg = f.region[rows]
+        for k in range(len(TIERS)):
+            self.talent.seekers[:, k] += np.bincount(
+                reg, f.employees[rows, k], minlength=self.n_regions).astype(np.int64)
+        cash = f.cash[rows]
+        self.ledger.add_by_region("liquidation", reg, np.maximum(cash, 0.0))
+        self.ledger.add_by_region("writeoff", reg, np.maximum(-cash, 0.0))
+        f.employees[rows] = 0
+        f.cash[rows] = 0.0
+        f.alive[rows] = False
+        for row in rows.tolist():
+            agent = self._firm_by_row[row]
+            self._firm_by_row[row] = None
+            if agent is not None:
+                agent.remove()
 
     def relocate_firm(self, row: int, region: int) -> None:
         """Move a whole firm (headquarters included) to another region."""
