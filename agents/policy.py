@@ -76,5 +76,5 @@ class PolicyAgent(mesa.Agent):
         if hi is lo:
             return
         moved = min(a["step"] * self.annual_budget, lo.annual_budget)
-        lo.weight -= moved / lo.settings["budget"]
-        hi.weight += moved / hi.settings["budget"]
+        lo.annual_budget -= moved
+        hi.annual_budget += moved

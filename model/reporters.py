@@ -201,7 +201,7 @@ def projects(ctx: Context) -> np.ndarray:
 def integrator_project_share(ctx: Context) -> np.ndarray:
     s = ctx.model.market_stats
     if ctx.model.steps == 0:  # no projects drawn yet: the expected share at step 0
-        return s.integrator_expected.copy()
+        return np.where(ctx.model.project_share > 0, s.integrator_expected, 0.0)
     return ratio(s.projects_local_integrator, s.projects)
 
 

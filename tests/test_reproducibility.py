@@ -178,7 +178,7 @@ def test_adaptive_rule_moves_budget(adaptive_reference: Run, reference: Run) -> 
     """The adaptive package differs from the static one (so the next test is not vacuous)."""
     agent = adaptive_reference.model.policies[adaptive_reference.model.region_names.index(
         "Shanxi")]
-    assert any(i.weight != 1.0 for i in agent.instruments)
+    assert any(i.annual_budget != i.settings["budget"] for i in agent.instruments)
     assert differing(reference.regions[-1], adaptive_reference.regions[-1])
 
 

@@ -127,12 +127,8 @@ class Instrument:
         self.policy = policy
         self.region: int = policy.region
         self.settings = settings
-        self.weight = 1.0  # moved by the adaptive rule
-
-    @property
-    def annual_budget(self) -> float:
-        """Budget per year after adaptive reallocation, mRMB."""
-        return self.settings["budget"] * self.weight
+        self.annual_budget: float = settings["budget"]
+        """Budget per year after adaptive reallocation, mRMB (moved by the adaptive rule)."""
 
     def quarter_budget(self, model: IndustryModel) -> float:
         """Budget available this quarter (zero outside ``start``..``end``)."""
