@@ -91,6 +91,7 @@ def research(model: IndustryModel, rows: np.ndarray, compute_per_mrmb: np.ndarra
 def imitate(model: IndustryModel, rows: np.ndarray) -> None:
     """Pull log capability toward partners' best and the region-and-layer frontier."""
     p, f = model.p, model.firms
+    model.partners.prune(f.alive)  # links to firms that exited last quarter end
     x = f.logcap
     n = f.n
     key = f.region[rows] * 3 + f.layer[rows]

@@ -16,7 +16,8 @@ class PolicyAgent(mesa.Agent):
     """The government of one region: its instrument package and adaptive rule.
 
     Static packages keep each instrument's budget. An adaptive package reviews every
-    ``adaptive.every`` quarters what it observed ``adaptive.lag`` quarters ago and moves
+    ``adaptive.every`` quarters the state ``adaptive.lag`` quarters before the latest
+    completed one (lag 0: the latest) and moves
     ``adaptive.step`` of the package's total budget from the instrument with the lowest
     need to the one with the highest (only among instruments given a positive budget, so
     that adding an unfunded instrument changes nothing).

@@ -126,7 +126,8 @@ class IndustryModel(mesa.Model):
        offers, compute vouchers, introduction subsidies, procurement preference).
     2. **Talent supply** — graduates (and due policy-funded cohorts) join job-seekers;
        general talent is upgraded; seekers and employees retire.
-    3. **Migration** — job-seekers move between regions (logit with home bias).
+    3. **Migration** — job-seekers move between regions (logit with home bias); some
+       employees move on the job, leaving vacancies behind.
     4. **Plans** — prices (unit cost × markup), R&D budgets and staffing needs from
        expected sales.
     5. **Labour market** — layoffs, matching of seekers to vacancies, wage adjustment.

@@ -196,7 +196,8 @@ def projects(ctx: Context) -> np.ndarray:
 
 
 @reporter("integrator_project_share", "1", "Share of the region's transformation projects "
-          "won by the region's own integrators (step 0: the expected share).",
+          "won by the region's own integrators (step 0, before any project is drawn: the expected "
+          "share where the region buys projects, else 0).",
           zero="0 without projects")
 def integrator_project_share(ctx: Context) -> np.ndarray:
     s = ctx.model.market_stats
