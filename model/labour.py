@@ -115,14 +115,14 @@ def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray) -> np.n
     frac = quota - base
     left = np.floor(totals).astype(np.int64) - np.bincount(group, base, minlength=totals.size
                                                              ).astype(np.int64)
-    if frac.size == 0 or left.max(initial=0) <= 0:
+    cand = np.flatnonzero(frac > 0)  # only fractional quotas can be rounded up
+    if cand.size == 0 or left.max(initial=0) <= 0:
         return base
-    order = np.lexsort((np.arange(frac.size), -frac, group))
+    order = cand[np.lexsort((cand, -frac[cand], group[cand]))]
     g_sorted = group[order]
     start = np.searchsorted(g_sorted, np.arange(totals.size))
     rank = np.arange(order.size) - start[g_sorted]
-    bump = (rank < left[g_sorted]) & (frac[order] > 0)
-    base[order[bump]] += 1
+    base[order[rank < left[g_sorted]]] += 1
     return base
 
 
