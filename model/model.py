@@ -24,7 +24,7 @@ from model.params import SEGMENTS, TIERS
 from model.reporters import firm_table, region_table
 from model.rng import Streams, name_key, root_sequence
 from model.scenario import Scenario, load_scenario
-from model.trade import initial_allocation, input_bonus, seller_weights, trade
+from model.trade import input_bonus, seller_weights, trade
 
 BASE, TECH, APP = 0, 1, 2
 SUPPLIER_LAYER = (BASE, BASE, TECH)  # layer a buyer of each layer buys inputs from
@@ -375,14 +375,6 @@ class IndustryModel(mesa.Model):
         unit_labour = p["labour.workers_per_output"] * np.exp(-f.logcap[rows]) * wage
         f.price[rows] = (1.0 + p["market.markup"]) * unit_labour / (
             1.0 - self.input_coef[f.layer[rows]])
-
-    def labour_demand(self, rows: np.ndarray, growth: float) -> None:
-        """Set firms' desired staff (see :func:`model.labour.labour_demand`)."""
-        labour.labour_demand(self, rows, growth)
-
-    def initial_sales(self, rows: np.ndarray) -> np.ndarray:
-        """Step-0 sales: demand allocated without capacity limits or project draws."""
-        return initial_allocation(self, rows)
 
     def entrant_segments(self, rng: np.random.Generator, regions: np.ndarray,
                          layers: np.ndarray) -> np.ndarray:

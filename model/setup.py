@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.firms import Firm
+from model.labour import labour_demand
 from model.params import LAYERS, SEGMENTS
+from model.trade import initial_allocation
 
 if TYPE_CHECKING:
     from model.model import IndustryModel
@@ -153,11 +155,11 @@ def populate(model: IndustryModel) -> None:
         model.register_firm(Firm(model, row))
 
     model.update_prices(rows)
-    sales = model.initial_sales(rows)
+    sales = initial_allocation(model, rows)
     f.revenue[rows] = f.revenue_smooth[rows] = f.expected_sales[rows] = sales
     f.demand[rows] = sales
     f.rd[rows] = p["innovation.rd_intensity"] * sales
-    model.labour_demand(rows, growth=1.0)
+    labour_demand(model, rows, growth=1.0)
     f.employees[rows] = f.desired[rows]
     f.cash[rows] = p["calibration.initial_cash_quarters"] * sales
     model.leading_threshold = np.array([

@@ -263,15 +263,23 @@ def test_share_and_count_columns_are_recognised() -> None:
     assert "net_migration" not in counts
 
 
-def test_invariants_hold_for_default_small_scenario() -> None:
-    """Every invariant, every step, with the scenario's own settings (a fixed seed)."""
-    model = IndustryModel(SMALL, rng=20240601)
+def run_checked(model: IndustryModel, steps: int, firm_cap: int | None = None) -> None:
+    """Check every invariant at step 0 and after each of ``steps`` steps (stopping early
+    once more than ``firm_cap`` firms are alive)."""
     check_region_columns(model)
     check_firm_columns(model)
-    for _ in range(HORIZON):
+    for _ in range(steps):
         before = snapshot(model)
         model.step()
         check_all(model, before)
+        if firm_cap is not None and model.firms.live().size > firm_cap:
+            break
+
+
+def test_invariants_hold_for_default_small_scenario() -> None:
+    """Every invariant, every step, with the scenario's own settings (a fixed seed)."""
+    model = IndustryModel(SMALL, rng=20240601)
+    run_checked(model, HORIZON)
     # the run was not trivial: grants, trade and migration all happened
     assert model.ledger.flows["subsidies"].sum() > 0
     assert model.ledger.totals()["intermediate_sales"] > 0
@@ -282,26 +290,13 @@ def test_invariants_hold_for_default_small_scenario() -> None:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(params=overrides(), seed=st.integers(0, 2**32 - 1))
 def test_invariants_hold_every_step(params: dict[str, float], seed: int) -> None:
-    model = IndustryModel(SMALL, params=params, rng=seed)
-    check_region_columns(model)
-    check_firm_columns(model)
-    for _ in range(HORIZON):
-        before = snapshot(model)
-        model.step()
-        check_all(model, before)
-        if model.firms.live().size > FIRM_CAP:
-            break
+    run_checked(IndustryModel(SMALL, params=params, rng=seed), HORIZON, FIRM_CAP)
 
 
 @pytest.mark.parametrize("preset", shipped_presets())
 def test_invariants_hold_for_shipped_presets(preset: str) -> None:
     """A few steps of every shipped 31-province preset (their own policy packages)."""
-    model = IndustryModel(preset, rng=8)
-    check_region_columns(model)
-    for _ in range(PRESET_STEPS):
-        before = snapshot(model)
-        model.step()
-        check_all(model, before)
+    run_checked(IndustryModel(preset, rng=8), PRESET_STEPS)
 
 
 # --- (f) zero denominators -------------------------------------------------------------
