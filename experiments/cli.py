@@ -8,6 +8,7 @@ are imported only inside the commands, so ``ai-chain --help`` answers at once.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
@@ -18,6 +19,13 @@ from experiments.errors import BadInput
 from experiments.packages import shadowed_packages
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+# Commands that live in their own modules. Each module defines ``register(subparsers)``,
+# which adds its parser and sets ``func`` (a function of the parsed arguments returning the
+# exit code). Such modules import only argparse-level code at the top; heavy packages are
+# imported inside the command function.
+COMMAND_MODULES: tuple[str, ...] = (
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder to write into (default: docs, relative to the current "
                            "folder)")
     docs.set_defaults(func=cmd_docs)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 
