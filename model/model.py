@@ -291,11 +291,13 @@ class IndustryModel(mesa.Model):
                          out=np.zeros(3), where=rev > 0)
 
     # ------------------------------------------------------------------ helpers
-    def register_firm(self, agent: Firm) -> None:
-        """Map a firm's table row to its agent."""
-        while len(self._firm_by_row) <= agent.row:
-            self._firm_by_row.append(None)
-        self._firm_by_row[agent.row] = agent
+    def register_firms(self, agents: list[Firm]) -> None:
+        """Map firms' table rows to their agents."""
+        if agents:
+            need = max(a.row for a in agents) + 1 - len(self._firm_by_row)
+            self._firm_by_row.extend([None] * max(need, 0))
+        for agent in agents:
+            self._firm_by_row[agent.row] = agent
 
     def firm_at(self, row: int) -> Firm:
         """The Firm agent of a table row."""
@@ -395,8 +397,7 @@ class IndustryModel(mesa.Model):
         rows = self.firms.add(n, **cols)
         self.firms.suppliers[rows] = -1
         self.update_prices(rows)
-        for row in rows:
-            self.register_firm(Firm(self, row))
+        self.register_firms(Firm.create_many(self, rows))
         return rows
 
     def remove_firms(self, rows: np.ndarray) -> None:
@@ -415,11 +416,13 @@ class IndustryModel(mesa.Model):
         f.employees[rows] = 0
         f.cash[rows] = 0.0
         f.alive[rows] = False
+        agents = []
         for row in rows.tolist():
             agent = self._firm_by_row[row]
             self._firm_by_row[row] = None
             if agent is not None:
-                agent.remove()
+                agents.append(agent)
+        Firm.remove_many(self, agents)
 
     def relocate_firm(self, row: int, region: int) -> None:
         """Move a whole firm (headquarters included) to another region."""

@@ -151,8 +151,7 @@ def populate(model: IndustryModel) -> None:
     rows = f.add(n, region=region_a, home=home_a, layer=layer_a, segment=segment_a,
                  group=group_a, logcap=logcap_a, brand=brand_a, born=0)
     model.next_group = int(group_a.max()) + 1
-    for row in rows:
-        model.register_firm(Firm(model, row))
+    model.register_firms(Firm.create_many(model, rows))
 
     model.update_prices(rows)
     sales = initial_allocation(model, rows)
