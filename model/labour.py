@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.draws import binomial_thinning
 from model.params import TIERS
 
 if TYPE_CHECKING:
@@ -77,7 +78,8 @@ def ces(emp: np.ndarray, mix: np.ndarray, sigma: float) -> np.ndarray:
 def retire_employees(model: IndustryModel, rows: np.ndarray) -> None:
     """Each employee leaves the AI labour market with probability ``talent.retirement``."""
     f, t = model.firms, model.talent
-    gone = model.stream("retirement").binomial(f.employees[rows], model.p["talent.retirement"])
+    gone = binomial_thinning(model.stream("retirement"), f.employees[rows],
+                             model.p["talent.retirement"])
     f.employees[rows] -= gone
     for k in range(len(TIERS)):
         t.flows["retirements"][:, k] += np.bincount(
@@ -148,14 +150,14 @@ def _employed_moves(model: IndustryModel, util: np.ndarray, rng: np.random.Gener
     if p["talent.employed_mobility"] <= 0 or rows.size == 0:
         return arrivals
     reg = f.region[rows]
+    probs = np.exp(util - util.max(axis=2, keepdims=True))  # (tiers, origin, destination)
+    probs /= probs.sum(axis=2, keepdims=True)
+    leave = p["talent.employed_mobility"] * (1.0 - np.diagonal(probs, axis1=1, axis2=2))
+    quits_all = binomial_thinning(rng, f.employees[rows], leave.T[reg])
+    f.employees[rows] -= quits_all
     for k in range(len(TIERS)):
-        prob = np.exp(util[k] - util[k].max(axis=1, keepdims=True))
-        prob /= prob.sum(axis=1, keepdims=True)
-        stay = np.diag(prob).copy()
-        leave = p["talent.employed_mobility"] * (1.0 - stay)
-        quits = rng.binomial(f.employees[rows, k], leave[reg])
-        f.employees[rows, k] -= quits
-        out = np.bincount(reg, quits, minlength=n_r).astype(np.int64)
+        prob = probs[k]
+        out = np.bincount(reg, quits_all[:, k], minlength=n_r).astype(np.int64)
         dest_p = prob.copy()
         np.fill_diagonal(dest_p, 0.0)
         total = dest_p.sum(axis=1, keepdims=True)
