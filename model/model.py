@@ -11,6 +11,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+from agents import plugin
 from agents.compute import ComputeCenter
 from agents.firms import Firm, FirmTable
 from agents.innovation import PartnerNetwork, build_brand, form_partnerships, imitate, research
@@ -124,6 +125,9 @@ class IndustryModel(mesa.Model):
     1. **Policy** — every region's policy agent reviews budgets (if adaptive) and applies
        its instruments: grants, training enrolment, and this quarter's levers (recruitment
        offers, compute vouchers, introduction subsidies, procurement preference).
+    1b. **Plugin agents** — every agent of an enabled plugin agent type
+        (:mod:`agents.plugin`, ``[agents.<name>]``) steps, in registration then region
+        order; none exist unless a scenario enables them.
     2. **Talent supply** — graduates (and due policy-funded cohorts) join job-seekers;
        general talent is upgraded; seekers and employees retire.
     3. **Migration** — job-seekers move between regions (logit with home bias); some
@@ -164,7 +168,7 @@ class IndustryModel(mesa.Model):
         self.stream = Streams(root)
         self.region_names = list(config.regions)
         self.n_regions = len(self.region_names)
-        self.focus = self.region_names.index("Shanxi") if "Shanxi" in self.region_names else 0
+        self.focus = self.region_names.index(config.focus)  # meta.focus, default Shanxi
         self._build_state()
         setup.populate(self)
         self._build_agents()
@@ -275,6 +279,7 @@ class IndustryModel(mesa.Model):
             "growth": self.demand_growth(0),
             "mean_firms": n_rl.mean(axis=0),
         }
+        self.plugin_agents = plugin.build_agents(self)  # enabled extra agent types
 
     def _initial_margin(self, rows: np.ndarray) -> np.ndarray:
         """National after-tax operating margin by layer at step 0 (reference for entry)."""
@@ -457,6 +462,9 @@ class IndustryModel(mesa.Model):
         # 1. policy
         for agent in self.policies:
             agent.act()
+        # 1b. plugin agents
+        for extra in self.plugin_agents:
+            extra.step()
         # 2. talent supply
         t = self.talent
         t.graduate(np.stack([u.graduates_per_quarter() for u in self.universities]), self.steps)
@@ -572,10 +580,12 @@ class IndustryModel(mesa.Model):
         f.chain_master[lead] = distinct.sum(axis=1) >= p["roles.chain_master_min_local_suppliers"]
 
     def finalize(self) -> None:
-        """End the run: let every policy instrument finalize (call once, after the last
-        step)."""
+        """End the run: let every policy instrument and plugin agent finalize (call once,
+        after the last step)."""
         for agent in self.policies:
             agent.finalize()
+        for extra in self.plugin_agents:
+            extra.finalize()
 
     # ------------------------------------------------------------------ outputs
     def firm_rows(self) -> dict[str, np.ndarray]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.instruments import INSTRUMENTS
+from agents.instruments.base import REGISTRATION_HOOKS
 from model.params import LAYERS, SEGMENTS, TIERS
 
 if TYPE_CHECKING:
@@ -44,6 +45,37 @@ def reporter(name: str, unit: str, doc: str, zero: str = "") -> Callable:
     def wrap(func: Callable[[Context], np.ndarray]) -> Callable[[Context], np.ndarray]:
         REGION_REPORTERS[name] = Reporter(name, unit, doc, func, zero)
         return func
+    return wrap
+
+
+def register_reporter(name: str, unit: str, doc: str, zero: str = "") -> Callable:
+    """Decorator adding a region-table column ``name`` (public API for plugins).
+
+    The decorated function takes a :class:`Context` and returns one value per region
+    (in ``ctx.model.region_names`` order). The column is appended after the built-in
+    ones in ``model.parquet``, experiment results and ``model.region_rows``. Registering
+    the same function again is a no-op; a different function under a taken name is an
+    error (a plugin cannot silently replace a column).
+
+    Args:
+        name: Column name (an identifier).
+        unit: Unit of the values.
+        doc: One-line meaning.
+        zero: Value taken when a ratio's denominator is zero, if any.
+
+    Raises:
+        ValueError: ``name`` is taken by another function, or not an identifier.
+    """
+    if not name.isidentifier():
+        raise ValueError(f"reporter name {name!r}: expected an identifier")
+
+    def wrap(func: Callable[[Context], np.ndarray]) -> Callable[[Context], np.ndarray]:
+        old = REGION_REPORTERS.get(name)
+        if old is not None and (old.func.__module__, old.func.__qualname__) != (
+                func.__module__, func.__qualname__):
+            raise ValueError(f"reporter name {name!r} is already registered by "
+                             f"{old.func.__module__}.{old.func.__qualname__}")
+        return reporter(name, unit, doc, zero)(func)
     return wrap
 
 
@@ -368,6 +400,14 @@ def register_spend_reporters() -> None:
 
 
 register_spend_reporters()
+
+
+def _spend_for_new_instrument(cls: type) -> None:
+    register_spend_reporters()
+
+
+# an instrument registered later (a plugin) gets its spend column appended at the end
+REGISTRATION_HOOKS.append(_spend_for_new_instrument)
 
 
 # --- demography -------------------------------------------------------------------------

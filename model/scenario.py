@@ -2,10 +2,10 @@
 
 A scenario file's nested tables *are* the dotted parameter names: ``[regions.Shanxi]``
 ``firms = 50`` sets ``regions.Shanxi.firms``. The ``[meta]`` table (name, description,
-extends, start_quarter) is not a parameter. Every key is checked against the declarations
-of :mod:`model.params` and the instrument registry; an unknown key, a wrong type, a value
-out of range or malformed TOML raises :class:`ScenarioError` naming the file, the key, the
-value and what is allowed.
+extends, start_quarter, focus) is not a parameter. Every key is checked against the
+declarations of :mod:`model.params` and the instrument and agent-type registries; an
+unknown key, a wrong type, a value out of range or malformed TOML raises
+:class:`ScenarioError` naming the file, the key, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.instruments import INSTRUMENTS, instrument_params
+from agents.plugin import AGENT_TYPES, agent_params, parse_regions
 from model.params import (
     ADAPTIVE_PARAMS,
     GLOBAL_PARAMS,
@@ -30,7 +31,7 @@ from model.params import (
 )
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-META_KEYS = ("name", "description", "extends", "start_quarter")
+META_KEYS = ("name", "description", "extends", "start_quarter", "focus")
 
 
 class ScenarioError(ValueError):
@@ -70,6 +71,13 @@ class Scenario:
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
+
+    @property
+    def focus(self) -> str:
+        """The focus region: ``meta.focus``, else Shanxi if present, else the first region."""
+        if self.meta.get("focus"):
+            return self.meta["focus"]
+        return "Shanxi" if "Shanxi" in self.regions else self.regions[0]
 
     def region(self, name: str, key: str) -> Any:
         """Value of ``regions.<name>.<key>``."""
@@ -168,8 +176,8 @@ def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict, di
     _flatten(raw, "", path, own, own_origin)
     flat.update(own)
     origin.update(own_origin)
-    # a child inherits the parent's start quarter, never its name or description
-    inherited = {k: v for k, v in base_meta.items() if k == "start_quarter"}
+    # a child inherits the parent's start quarter and focus, never its name or description
+    inherited = {k: v for k, v in base_meta.items() if k in ("start_quarter", "focus")}
     merged_meta = {**inherited, **{k: v for k, v in meta.items() if k != "extends"}}
     if "start_quarter" in merged_meta:
         _check_quarter(path, merged_meta["start_quarter"])
@@ -202,6 +210,11 @@ def declarations_for(regions: Iterable[str], leaders: Iterable[str]) -> dict[str
         for p in LEADER_PARAMS:
             q = p.expand(leader=lead)
             decl[q.name] = q
+    for name in AGENT_TYPES:  # registered extra agent types (agents.plugin)
+        for p in agent_params(name):
+            q = Param(f"agents.{name}.{p.name}", p.kind, p.default, p.unit, p.bounds,
+                      p.choices, p.source, p.doc, p.ui)
+            decl[q.name] = q
     return decl
 
 
@@ -212,6 +225,9 @@ def _unknown(file: str, key: str, value: Any, decl: Mapping[str, Param]) -> Scen
     if parts[0] == "policy" and len(parts) >= 3 and parts[2] not in INSTRUMENTS \
             and parts[2] != "adaptive":
         allowed = "unknown instrument; allowed: " + ", ".join([*INSTRUMENTS, "adaptive"])
+    elif parts[0] == "agents" and len(parts) >= 2 and parts[1] not in AGENT_TYPES:
+        allowed = ("unknown agent type; registered: " + (", ".join(AGENT_TYPES) or "none")
+                   + " (agent types come from plugins: see docs/extending.md)")
     else:
         allowed = "unknown key" + hint + " (see `ai-chain params`)"
     return ScenarioError(file, key, value, allowed)
@@ -275,7 +291,13 @@ def build_scenario(flat: Mapping[str, Any], meta: Mapping[str, Any],
             values[key] = decl[key].check(val)
         except ValueError as exc:
             raise ScenarioError(file, key, val, str(exc)) from None
+    focus = meta.get("focus")
+    if focus is not None and focus not in regions:
+        raise ScenarioError(src, "meta.focus", focus,
+                            "a region of this scenario: " + ", ".join(regions))
     _cross_checks(values, regions, leaders, origin, src)
+    _check_agent_regions(values, regions, focus or (
+        "Shanxi" if "Shanxi" in regions else regions[0]), origin, src)
     packages = _packages(flat, regions)
     name = meta.get("name") or (path.stem if path else "scenario")
     return Scenario(name=name, path=path, values=values, declarations=decl, regions=regions,
@@ -308,6 +330,16 @@ def _packages(flat: Mapping[str, Any], regions: list[str]) -> dict[str, dict[str
                 settings[p.name] = p.check(flat[key]) if key in flat else p.default
             out[r][inst] = settings
     return out
+
+
+def _check_agent_regions(values: dict[str, Any], regions: list[str], focus: str,
+                         origin: Mapping[str, str], src: str) -> None:
+    for name in AGENT_TYPES:
+        key = f"agents.{name}.regions"
+        try:
+            parse_regions(values[key], regions, focus)
+        except ValueError as exc:
+            raise ScenarioError(origin.get(key, src), key, values[key], str(exc)) from None
 
 
 def _cross_checks(values: dict[str, Any], regions: list[str], leaders: list[str],

@@ -15,6 +15,7 @@ active). Effects scale with spending: an instrument with zero budget changes not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -39,11 +40,32 @@ COMMON_PARAMS: tuple[Param, ...] = (
 )
 
 
+#: Functions called with each newly registered instrument class (model.reporters adds
+#: the instrument's ``spend_<name>`` column through this, whenever the class registers).
+REGISTRATION_HOOKS: list[Callable[[type[Instrument]], None]] = []
+
+
 def register_instrument(cls: type[Instrument]) -> type[Instrument]:
-    """Class decorator: register an instrument class under ``cls.name``."""
-    if not getattr(cls, "name", None):
-        raise TypeError(f"{cls.__name__} needs a class attribute 'name'")
+    """Class decorator: register an instrument class under ``cls.name``.
+
+    Scenario files can then name it as ``[policy.<region>.<name>]`` with its declared
+    ``PARAMS``. Registering the same class again is a no-op; another class under a taken
+    name is an error (a plugin cannot silently replace a built-in instrument).
+
+    Raises:
+        TypeError: ``cls`` has no ``name``.
+        ValueError: The name is taken by a different class.
+    """
+    if not getattr(cls, "name", None) or not cls.name.isidentifier():
+        raise TypeError(f"{cls.__name__} needs a class attribute 'name' (an identifier)")
+    old = INSTRUMENTS.get(cls.name)
+    if old is not None and old is not cls and (old.__module__, old.__qualname__) != (
+            cls.__module__, cls.__qualname__):
+        raise ValueError(f"instrument name {cls.name!r} is already registered by "
+                         f"{old.__module__}.{old.__qualname__}; choose another name")
     INSTRUMENTS[cls.name] = cls
+    for hook in REGISTRATION_HOOKS:
+        hook(cls)
     return cls
 
 
