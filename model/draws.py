@@ -42,3 +42,33 @@ def binomial_thinning(rng: np.random.Generator, counts: np.ndarray,
         owner = owner[rng.random(hit) * p_max < probs[owner]]
     out += np.bincount(owner, minlength=flat.size)
     return out.reshape(counts.shape)
+
+
+def search_cumulative(cum: np.ndarray, x: np.ndarray, steps: int = 4) -> np.ndarray:
+    """``np.searchsorted(cum, x, side="right")`` for a non-decreasing ``cum`` of
+    non-negative weights' partial sums, faster when there are many unsorted ``x``.
+
+    A guide table (one entry per element of ``cum``) gives each query a starting index at
+    most a few places before the answer; a few vectorized steps forward finish most
+    queries and a binary search finishes the rest, so the result is exactly that of
+    ``searchsorted`` (tested).
+    """
+    n = cum.size
+    x = np.asarray(x, dtype=float)
+    if n == 0 or x.size < 64 or not cum[-1] > 0:
+        return np.searchsorted(cum, x, side="right")
+    total = float(cum[-1])
+    scale = n / total
+    # guide[k] = how many partial sums lie below bucket k's lower edge k / scale
+    guide = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(np.minimum((cum * scale).astype(np.int64), n), minlength=n + 1
+                          )[:n], out=guide[1:])
+    bucket = np.clip((x * scale).astype(np.int64) - 1, 0, n - 1)  # a bucket early: safe
+    j = guide[bucket]
+    last = n - 1
+    for _ in range(steps):
+        j += (cum[np.minimum(j, last)] <= x) & (j < n)
+    left = np.flatnonzero((cum[np.minimum(j, last)] <= x) & (j < n))
+    if left.size:
+        j[left] = np.searchsorted(cum, x[left], side="right")
+    return j

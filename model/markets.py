@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.draws import search_cumulative
+
 
 @dataclass
 class Allocation:
@@ -98,7 +100,7 @@ def sample_sellers(rng: np.random.Generator, weights: np.ndarray, seller_region:
     s = total + boost * local
     p_local = np.divide(boost * local, s, out=np.zeros(n_regions), where=s > 0)[buyer_region]
     cum = np.cumsum(weights)
-    out[:] = np.minimum(np.searchsorted(cum, u2 * total, side="right"), weights.size - 1)
+    out[:] = np.minimum(search_cumulative(cum, u2 * total), weights.size - 1)
     use_local = u1 < p_local
     if use_local.any():
         order = np.argsort(seller_region, kind="stable")
@@ -107,7 +109,7 @@ def sample_sellers(rng: np.random.Generator, weights: np.ndarray, seller_region:
         first = np.searchsorted(seller_region[order], np.arange(n_regions), side="left")
         br = buyer_region[use_local]
         target = start[first[br]] + u2[use_local] * local[br]
-        pick = np.searchsorted(cum_local, target, side="right")
+        pick = search_cumulative(cum_local, target)
         pick = np.minimum(pick, weights.size - 1)
         out[use_local] = order[pick]
     return out

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model.draws import binomial_thinning
+from model.draws import binomial_thinning, search_cumulative
 
 
 def test_edge_cases():
@@ -38,3 +38,26 @@ def test_each_entry_is_binomial_and_entries_are_independent(varying):
         assert stats.chisquare(obs, exp * obs.sum() / exp.sum()).pvalue > 1e-4, i
     corr = np.corrcoef(draws[:, [0, 1, 2, 3, 5]].T)
     assert np.abs(corr[np.triu_indices(5, 1)]).max() < 0.05  # independent given no total
+
+
+def _weights(rng: np.random.Generator, kind: str, n: int) -> np.ndarray:
+    if kind == "lognormal":
+        return rng.lognormal(0, 3, n)
+    if kind == "uniform":
+        return rng.random(n)
+    if kind == "sparse_pareto":
+        return np.where(rng.random(n) < 0.5, 0.0, rng.pareto(1.1, n))
+    return np.ones(n)
+
+
+@pytest.mark.parametrize("kind", ["lognormal", "uniform", "sparse_pareto", "equal"])
+def test_search_cumulative_is_searchsorted(kind):
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        n, m = int(rng.integers(1, 3000)), int(rng.integers(0, 5000))
+        w = _weights(rng, kind, n)
+        cum = np.cumsum(w)
+        x = rng.random(m) * cum[-1] * 1.01  # some beyond the end
+        x[: m // 10] = cum[rng.integers(0, n, m // 10)]  # exact ties with partial sums
+        np.testing.assert_array_equal(search_cumulative(cum, x),
+                                      np.searchsorted(cum, x, side="right"))
