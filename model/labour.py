@@ -120,7 +120,11 @@ def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray) -> np.n
     cand = np.flatnonzero(frac > 0)  # only fractional quotas can be rounded up
     if cand.size == 0 or left.max(initial=0) <= 0:
         return base
-    order = cand[np.lexsort((cand, -frac[cand], group[cand]))]
+    # by group, then largest remainder; stable sorts keep ties in row order (the group
+    # index as int16 lets numpy use its linear-time radix sort)
+    by_frac = np.argsort(-frac[cand], kind="stable")
+    small = np.int16 if totals.size < 2**15 else np.int64
+    order = cand[by_frac[np.argsort(group[cand][by_frac].astype(small), kind="stable")]]
     g_sorted = group[order]
     start = np.searchsorted(g_sorted, np.arange(totals.size))
     rank = np.arange(order.size) - start[g_sorted]

@@ -312,9 +312,18 @@ class IndustryModel(mesa.Model):
         return agent
 
     def local_rows(self, region: int) -> np.ndarray:
-        """Rows of live firms operating in ``region``."""
-        rows = self._live
-        return rows[self.firms.region[rows] == region]
+        """Rows of live firms operating in ``region`` (in row order)."""
+        if self._live_bounds is None:  # group the live rows by region once per change
+            regions = self.firms.region[self._live]
+            self._live_order = self._live[np.argsort(regions, kind="stable")]
+            self._live_bounds = np.searchsorted(np.sort(regions),
+                                                np.arange(self.n_regions + 1))
+        return self._live_order[self._live_bounds[region]:self._live_bounds[region + 1]]
+
+    def _set_live(self, rows: np.ndarray) -> None:
+        """Record the live rows that policy instruments and entry see (see local_rows)."""
+        self._live = rows
+        self._live_bounds = None
 
     def charge(self, region: int, instrument: str, amount: float) -> None:
         """Record ``amount`` (mRMB) of realized spending by a region's instrument."""
@@ -332,9 +341,10 @@ class IndustryModel(mesa.Model):
         """(regions, tiers) people employed in live firms."""
         f = self.firms
         rows = f.live()
-        emp = f.employees[rows]
-        return np.stack([np.bincount(f.region[rows], emp[:, k], minlength=self.n_regions)
-                         for k in range(len(TIERS))], axis=1).astype(np.int64)
+        k = len(TIERS)
+        cell = (f.region[rows] * k)[:, None] + np.arange(k)
+        return np.bincount(cell.ravel(), f.employees[rows].ravel(), minlength=self.n_regions * k
+                           ).reshape(self.n_regions, k).astype(np.int64)
 
     def talent_stock(self) -> np.ndarray:
         """(regions, tiers) talent stock: employed + job-seekers."""
@@ -458,7 +468,7 @@ class IndustryModel(mesa.Model):
         """Advance one quarter (see the class docstring for the order)."""
         p, f = self.p, self.firms
         self._reset_quarter()
-        self._live = f.live()
+        self._set_live(f.live())
         # 1. policy
         for agent in self.policies:
             agent.act()
@@ -503,7 +513,7 @@ class IndustryModel(mesa.Model):
         # 10. entry and location
         demography.open_branches(self)
         rows = f.live()
-        self._live = rows
+        self._set_live(rows)
         demography.enter_firms(self, rows)
         demography.plan_branches(self, f.live())
         # 11. reporters
