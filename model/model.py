@@ -341,10 +341,9 @@ class IndustryModel(mesa.Model):
         """(regions, tiers) people employed in live firms."""
         f = self.firms
         rows = f.live()
-        k = len(TIERS)
-        cell = (f.region[rows] * k)[:, None] + np.arange(k)
-        return np.bincount(cell.ravel(), f.employees[rows].ravel(), minlength=self.n_regions * k
-                           ).reshape(self.n_regions, k).astype(np.int64)
+        emp = f.employees[rows]
+        return np.stack([np.bincount(f.region[rows], emp[:, k], minlength=self.n_regions)
+                         for k in range(len(TIERS))], axis=1).astype(np.int64)
 
     def talent_stock(self) -> np.ndarray:
         """(regions, tiers) talent stock: employed + job-seekers."""
