@@ -1,0 +1,347 @@
+"""Running a planned experiment: engines, bounded submission, streaming, failures, resume.
+
+Engines are :class:`concurrent.futures.Executor` objects, so one loop serves them all:
+
+* ``serial``: in this process (``workers=1``), for debugging and tiny jobs;
+* the local process pool (default): a :class:`~concurrent.futures.ProcessPoolExecutor`
+  with an explicit ``forkserver`` context whose server preloads the model, so workers
+  start once, cheaply, and are reused (the process-wide start method is never changed);
+* Dask: ``distributed.Client(address).get_executor()`` for a cluster (or a local one).
+
+Every engine runs with BLAS/OpenMP limited to one thread (threadpoolctl), so that numbers
+are identical whatever the engine. At most ``2 x workers`` tasks are in flight; the
+parent is the only writer (:class:`~experiments.store.ResultStore`). A run that raises
+goes to ``failures.parquet`` and the others continue. Resume: runs whose ``run_id`` is in
+``runs/`` are skipped; failed runs are skipped unless ``retry_failed``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from experiments.design import Design
+from experiments.errors import BadInput
+from experiments.manifest import RunSpec, manifest_table, plan_runs
+from experiments.progress import Progress, format_seconds
+from experiments.store import (
+    ResultStore,
+    append_failures,
+    done_run_ids,
+    read_failures,
+    write_json_atomic,
+    write_table_atomic,
+)
+
+#: Modules the fork server imports once, so that each worker starts without re-importing.
+PRELOAD = ("numpy", "pyarrow", "model.model", "experiments.tasks")
+#: Times a broken process pool (a worker killed, e.g. out of memory) is restarted.
+MAX_POOL_RESTARTS = 3
+
+
+@dataclass
+class Summary:
+    """What one ``execute`` call did."""
+
+    planned: int
+    skipped_done: int
+    skipped_failed: int
+    ran: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    run_seconds: list[float] = field(default_factory=list)
+    failed_ids: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> int:
+        """Planned runs without results after this call."""
+        return self.planned - self.skipped_done - self.succeeded
+
+
+class SerialExecutor(cf.Executor):
+    """Runs each task at submission, in this process."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future:  # noqa: D102
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - the loop records it
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            future.set_exception(exc)
+        return future
+
+
+def process_pool(workers: int, plugins: tuple[str, ...] = ()) -> cf.ProcessPoolExecutor:
+    """A process pool with an explicit forkserver context and preloaded modules."""
+    from experiments.tasks import worker_init
+
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
+        else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(list(PRELOAD))
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                  initializer=worker_init, initargs=(tuple(plugins),))
+
+
+@contextlib.contextmanager
+def engine(workers: int, scheduler: str | None, plugins: tuple[str, ...] = ()
+           ) -> Iterator[tuple[Any, Any, int, str]]:
+    """``(executor factory, task function, slots, label)`` for the chosen engine."""
+    from threadpoolctl import threadpool_limits
+
+    from experiments import tasks
+
+    if scheduler:
+        from distributed import Client
+
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as exc:
+            raise BadInput(f"--scheduler {scheduler}: cannot connect: {exc}") from None
+        try:
+            if plugins:
+                client.run(_import_modules, list(plugins))
+            slots = max(sum(client.nthreads().values()), 1)
+            yield (lambda: client.get_executor(pure=False), tasks.run_task_capped, slots,
+                   f"dask at {scheduler} ({slots} threads)")
+        finally:
+            client.close()
+    elif workers <= 1:
+        with threadpool_limits(limits=1):
+            yield SerialExecutor, tasks.run_task, 1, "serial"
+    else:
+        yield (lambda: process_pool(workers, plugins), tasks.run_task, workers,
+               f"process pool ({workers} workers)")
+
+
+def _import_modules(names: list[str]) -> None:
+    import importlib
+
+    for name in names:
+        importlib.import_module(name)
+
+
+def prepare_out(design: Design, specs: list[RunSpec], out: Path) -> None:
+    """Create ``out`` (if needed) and write ``experiment.json`` and ``manifest.parquet``.
+
+    Raises:
+        BadInput: ``out`` holds something else, or an experiment whose outputs differ.
+    """
+    import json
+
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        meta = out / "experiment.json"
+        if not meta.is_file():
+            raise BadInput(f"--out {out}: folder is not empty and holds no experiment.json "
+                           "(not an experiment folder); choose another --out")
+        try:
+            old = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BadInput(f"--out {out}: cannot read experiment.json: {exc}") from None
+        mine = design.output_signature()
+        theirs = {k: old.get(k) for k in mine}
+        if theirs != mine:
+            diff = ", ".join(f"{k}: {theirs[k]!r} -> {mine[k]!r}" for k in mine
+                             if theirs[k] != mine[k])
+            raise BadInput(f"--out {out}: holds an experiment with other outputs ({diff}); "
+                           "resume only with the same outputs, or choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out / "experiment.json", design.to_json())
+    write_table_atomic(out / "manifest.parquet", manifest_table(design, specs))
+
+
+def execute(design: Design, out: Path, *, workers: int = 2, scheduler: str | None = None,
+            retry_failed: bool = False, progress_stream: TextIO | None = None,
+            flush_runs: int = 200, flush_seconds: float = 30.0,
+            specs: list[RunSpec] | None = None) -> Summary:
+    """Plan, write the manifest, run what is missing and stream the results into ``out``.
+
+    Args:
+        design: The validated experiment.
+        out: The experiment folder (created; resumed when it holds the same experiment).
+        workers: Local worker processes (1 = serial, in this process).
+        scheduler: Address of a Dask scheduler (``tcp://host:8786``); overrides workers.
+        retry_failed: Also rerun runs recorded in ``failures.parquet``.
+        progress_stream: Where the progress line goes (stderr by default).
+        flush_runs: Runs buffered before a part file is written.
+        flush_seconds: Longest time a finished run waits in memory.
+        specs: The plan, when already made by :func:`~experiments.manifest.plan_runs`.
+
+    Returns:
+        A :class:`Summary`. Interruptions (KeyboardInterrupt) are passed on after the
+        finished runs are written.
+    """
+    t0 = time.perf_counter()
+    specs = plan_runs(design) if specs is None else specs
+    prepare_out(design, specs, out)
+    done = done_run_ids(out)
+    failures = read_failures(out)
+    failed = set(failures.column("run_id").to_pylist()) - done
+    attempts: dict[str, int] = {}
+    for rid in failures.column("run_id").to_pylist():
+        attempts[rid] = attempts.get(rid, 0) + 1
+    todo = [s for s in specs if s.run_id not in done
+            and (retry_failed or s.run_id not in failed)]
+    planned_ids = {s.run_id for s in specs}
+    summary = Summary(planned=len(specs), skipped_done=len(done & planned_ids),
+                      skipped_failed=0 if retry_failed else len(failed & planned_ids))
+    if not todo:
+        summary.seconds = time.perf_counter() - t0
+        return summary
+    store = ResultStore(out, flush_runs=flush_runs, flush_seconds=flush_seconds)
+    progress = Progress(len(todo), label="runs", stream=progress_stream)
+    with engine(workers, scheduler, tuple(design.plugins)) as (make, task, slots, _label):
+        try:
+            _loop(make, task, slots, todo, store, progress, summary, attempts, out)
+        except BaseException:
+            progress.close()
+            store.flush()  # finished runs are kept on an interruption
+            raise
+    store.flush()
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _loop(make: Any, task: Any, slots: int, todo: list[RunSpec], store: ResultStore,
+          progress: Progress, summary: Summary, attempts: dict[str, int], out: Path) -> None:
+    from experiments.provenance import now_utc
+    from experiments.tasks import TaskResult
+
+    queue = list(reversed(todo))
+    limit = 2 * slots
+    restarts = 0
+    executor = make()
+    in_flight: dict[cf.Future, RunSpec] = {}
+    try:
+        while queue or in_flight:
+            while queue and len(in_flight) < limit:
+                spec = queue.pop()
+                in_flight[executor.submit(task, spec)] = spec
+            finished, _ = cf.wait(list(in_flight), timeout=1.0,
+                                  return_when=cf.FIRST_COMPLETED)
+            broken = False
+            failures = []
+            for fut in finished:
+                spec = in_flight.pop(fut)
+                exc = fut.exception()
+                if exc is not None:
+                    broken = broken or isinstance(exc, cf.process.BrokenProcessPool)
+                    import traceback as tb
+
+                    result = TaskResult(spec.run_id, error=f"{type(exc).__name__}: {exc}",
+                                        traceback="".join(tb.format_exception(exc)))
+                else:
+                    result = fut.result()
+                summary.ran += 1
+                if result.error is None:
+                    store.add(result.table, result.firms)
+                    summary.succeeded += 1
+                    summary.run_seconds.append(result.seconds)
+                else:
+                    attempts[spec.run_id] = attempts.get(spec.run_id, 0) + 1
+                    summary.failed += 1
+                    summary.failed_ids.append(spec.run_id)
+                    failures.append({"run_id": spec.run_id, "policy": spec.policy,
+                                     "point": spec.point, "replication": spec.replication,
+                                     "error": result.error, "traceback": result.traceback,
+                                     "attempt": attempts[spec.run_id], "time": now_utc()})
+                progress.update(summary.ran)
+            append_failures(out, failures)
+            store.maybe_flush()
+            if broken:
+                restarts += 1
+                if restarts > MAX_POOL_RESTARTS:
+                    raise RuntimeError("the process pool broke too often (workers killed?); "
+                                       "finished runs are kept, rerun to resume")
+                executor.shutdown(wait=False, cancel_futures=True)
+                for spec in in_flight.values():
+                    queue.append(spec)
+                in_flight.clear()
+                executor = make()
+    finally:
+        executor.shutdown(wait=not in_flight, cancel_futures=True)
+
+
+def format_summary(summary: Summary, out: Path) -> str:
+    """The lines printed at the end of ``ai-chain experiment``."""
+    import statistics
+
+    lines = [f"runs: {summary.planned} planned, {summary.skipped_done} already done, "
+             f"{summary.succeeded} ran now, {summary.failed} failed now"
+             + (f", {summary.skipped_failed} failed before (use --retry-failed)"
+                if summary.skipped_failed else "")
+             + f", {max(summary.missing, 0)} missing"]
+    if summary.run_seconds:
+        med = statistics.median(summary.run_seconds)
+        rate = summary.succeeded / summary.seconds if summary.seconds else 0.0
+        lines.append(f"time: {format_seconds(summary.seconds)} (median run {med:.2f} s, "
+                     f"{rate:.2f} runs/s)")
+    if summary.failed:
+        lines.append(f"failures: {out / 'failures.parquet'} (error and traceback per run; "
+                     "`ai-chain status` lists them)")
+    lines.append(f"results: {out / 'runs'}")
+    return "\n".join(lines)
+
+
+def estimate(design: Design, specs: list[RunSpec], workers: int) -> tuple[float, str]:
+    """Seconds per run measured on one short run, and how it was measured."""
+    from experiments import tasks
+
+    spec = specs[0]
+    if design.model:
+        t = time.perf_counter()
+        tasks.run_task(spec)
+        return time.perf_counter() - t, "one run timed"
+    from numpy.random import SeedSequence
+
+    from model.model import IndustryModel
+
+    scen = tasks._scenario(spec.scenario_path, spec.overrides)
+    t = time.perf_counter()
+    model = IndustryModel(params=scen, rng=SeedSequence(spec.seed_entropy,
+                                                        spawn_key=spec.spawn_key))
+    build = time.perf_counter() - t
+    probe = min(3, spec.steps)
+    t = time.perf_counter()
+    for _ in range(probe):
+        model.step()
+    per_step = (time.perf_counter() - t) / probe
+    return build + per_step * spec.steps, f"build {build:.2f} s + {spec.steps} x " \
+        f"{per_step * 1000:.0f} ms/step, timed on {probe} steps"
+
+
+def status(out: Path) -> dict[str, Any]:
+    """Counts of planned, done, failed and missing runs of an experiment folder."""
+    import pyarrow.parquet as pq
+
+    path = out / "manifest.parquet"
+    if not path.is_file():
+        raise BadInput(f"{out}: no manifest.parquet (not an experiment folder)")
+    manifest = pq.read_table(path, columns=["run_id", "policy", "point", "replication"])
+    planned = manifest.column("run_id").to_pylist()
+    done = done_run_ids(out) & set(planned)
+    failures = read_failures(out)
+    failed_rows = [r for r in failures.to_pylist() if r["run_id"] not in done
+                   and r["run_id"] in set(planned)]
+    last: dict[str, dict[str, Any]] = {}
+    for r in failed_rows:
+        last[r["run_id"]] = r
+    missing = len(planned) - len(done) - len(last)
+    return {"planned": len(planned), "done": len(done), "failed": len(last),
+            "missing": missing, "failures": list(last.values())}
+
+
+def _stderr() -> TextIO:
+    return sys.stderr

@@ -1,0 +1,195 @@
+"""The task: one run (one parameter point x one seed), executed in a worker.
+
+:func:`run_task` builds ``IndustryModel(params=scenario, rng=SeedSequence(entropy,
+spawn_key))`` (or calls the experiment's ``model = "module:function"`` hook), steps it and
+returns the region rows as an Arrow table with a ``run_id`` column. It never raises for a
+failing run: the error and traceback come back in the :class:`TaskResult`, so the parent
+records the failure and the other runs continue. Heavy modules are imported at the top so
+that the process pool's fork server preloads them once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from experiments.manifest import RunSpec
+from experiments.provenance import parse_quarter, quarter_label
+from experiments.tables import arrow_type, region_schema
+from model.model import IndustryModel
+from model.reporters import FIRM_FIELDS, REGION_REPORTERS
+from model.scenario import load_scenario
+
+
+@dataclass
+class TaskResult:
+    """What a worker sends back for one run."""
+
+    run_id: str
+    table: pa.Table | None = None
+    firms: pa.Table | None = None
+    seconds: float = 0.0
+    error: str | None = None
+    traceback: str | None = None
+
+
+_PREPARED = {"threads": False}
+
+
+def cap_threads() -> None:
+    """Limit BLAS/OpenMP pools to one thread in this process (once; idempotent)."""
+    if not _PREPARED["threads"]:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1)
+        _PREPARED["threads"] = True
+
+
+def worker_init(plugins: tuple[str, ...] = ()) -> None:
+    """Initializer of pool workers: one BLAS thread, project packages, plugin modules."""
+    from experiments.packages import shadowed_packages
+
+    problems = shadowed_packages()
+    if problems:
+        raise RuntimeError("; ".join(problems))
+    cap_threads()
+    for mod in plugins:
+        importlib.import_module(mod)
+
+
+def run_task(spec: RunSpec) -> TaskResult:
+    """Run one experiment run; errors are returned, not raised."""
+    t0 = time.perf_counter()
+    try:
+        for mod in spec.plugins:
+            importlib.import_module(mod)
+        if spec.model:
+            table = _run_hook(spec)
+            firms = None
+        else:
+            table, firms = _run_model(spec)
+        return TaskResult(spec.run_id, table, firms, time.perf_counter() - t0)
+    except Exception as exc:
+        return TaskResult(spec.run_id, seconds=time.perf_counter() - t0,
+                          error=f"{type(exc).__name__}: {exc}",
+                          traceback=traceback.format_exc())
+
+
+def run_task_capped(spec: RunSpec) -> TaskResult:
+    """:func:`run_task` after capping threads (for Dask workers, which have no
+    initializer of ours)."""
+    cap_threads()
+    return run_task(spec)
+
+
+@lru_cache(maxsize=8)
+def _scenario(path: str, overrides: tuple[tuple[str, Any], ...]) -> Any:
+    return load_scenario(path, dict(overrides))
+
+
+@lru_cache(maxsize=8)
+def _hook(name: str) -> Callable[..., Mapping[str, Any]]:
+    mod, _, func = name.partition(":")
+    return getattr(importlib.import_module(mod), func)
+
+
+def _run_model(spec: RunSpec) -> tuple[pa.Table, pa.Table | None]:
+    scenario = _scenario(spec.scenario_path, spec.overrides)
+    model = IndustryModel(params=scenario,
+                          rng=np.random.SeedSequence(spec.seed_entropy,
+                                                     spawn_key=spec.spawn_key))
+    start = parse_quarter(scenario.meta.get("start_quarter", "2023Q1"))
+    names = list(model.region_names)
+    if spec.regions:
+        keep_set = set(spec.regions) | {spec.focus_region}
+        keep = np.array([i for i, r in enumerate(names) if r in keep_set], dtype=np.int64)
+    else:
+        keep = np.arange(len(names), dtype=np.int64)
+    kept_names = np.array([names[i] for i in keep], dtype=object)
+    columns = list(spec.columns) or list(model.region_rows)
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("step", "quarter", "region",
+                                                          *columns)}
+    firm_parts: list[dict[str, np.ndarray]] = []
+
+    def collect() -> None:
+        step = model.steps
+        rows = model.region_rows
+        parts["step"].append(np.full(keep.size, step, dtype=np.int64))
+        parts["quarter"].append(np.full(keep.size, quarter_label(start, step), dtype=object))
+        parts["region"].append(kept_names)
+        for k in columns:
+            parts[k].append(np.asarray(rows[k])[keep])
+        if spec.firm_data == "every" or (spec.firm_data == "final" and step == spec.steps):
+            firms = model.firm_rows()
+            n = len(next(iter(firms.values()))) if firms else 0
+            firm_parts.append({"step": np.full(n, step, dtype=np.int64), **firms})
+
+    if spec.outputs == "every":
+        collect()
+    for _ in range(spec.steps):
+        model.step()
+        if spec.outputs == "every":
+            collect()
+    if spec.outputs == "final":
+        collect()
+    model.finalize()
+    merged = {k: np.concatenate(v) for k, v in parts.items()}
+    docs = {k: (r.unit, r.doc) for k, r in REGION_REPORTERS.items()}
+    schema = region_schema({k: merged[k] for k in columns}, docs)
+    table = _with_run_id(spec.run_id, merged, schema)
+    firm_table = None
+    if firm_parts:
+        fmerged = {k: np.concatenate([p[k] for p in firm_parts]) for k in firm_parts[0]}
+        fields = [pa.field(k, arrow_type(v), nullable=False,
+                           metadata=dict(zip(("unit", "doc"), FIRM_FIELDS[k], strict=True))
+                           if k in FIRM_FIELDS else None)
+                  for k, v in fmerged.items()]
+        firm_table = _with_run_id(spec.run_id, fmerged, pa.schema(fields))
+    return table, firm_table
+
+
+def _with_run_id(run_id: str, columns: Mapping[str, np.ndarray], schema: pa.Schema
+                 ) -> pa.Table:
+    n = len(next(iter(columns.values())))
+    arrays = [pa.array(np.full(n, run_id, dtype=object), pa.string())]
+    fields = [pa.field("run_id", pa.string(), nullable=False)]
+    for fld in schema:
+        values = columns[fld.name]
+        if pa.types.is_string(fld.type):
+            values = np.asarray(values, dtype=object)
+        arrays.append(pa.array(values, type=fld.type))
+        fields.append(fld)
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _run_hook(spec: RunSpec) -> pa.Table:
+    func = _hook(spec.model)
+    out = func(dict(spec.overrides), np.random.SeedSequence(spec.seed_entropy,
+                                                           spawn_key=spec.spawn_key),
+               spec.steps)
+    if not isinstance(out, Mapping) or "step" not in out or "region" not in out:
+        raise TypeError(f"{spec.model} must return a mapping of equal-length columns "
+                        "including 'step' and 'region'")
+    cols = {k: np.asarray(v) for k, v in out.items()}
+    lengths = {k: v.shape for k, v in cols.items()}
+    n = len(cols["step"])
+    if any(len(s) != 1 or s[0] != n for s in lengths.values()):
+        raise ValueError(f"{spec.model}: columns of unequal length or not 1-D: {lengths}")
+    if "quarter" not in cols:
+        cols["quarter"] = np.full(n, "", dtype=object)
+    cols["step"] = cols["step"].astype(np.int64)
+    cols["region"] = cols["region"].astype(object)
+    order = ["step", "quarter", "region",
+             *(k for k in cols if k not in ("step", "quarter", "region"))]
+    if spec.columns:
+        order = ["step", "quarter", "region", *spec.columns]
+    schema = pa.schema([pa.field(k, arrow_type(cols[k]), nullable=False) for k in order])
+    return _with_run_id(spec.run_id, cols, schema)
