@@ -25,6 +25,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 # exit code). Such modules import only argparse-level code at the top; heavy packages are
 # imported inside the command function.
 COMMAND_MODULES: tuple[str, ...] = (
+    "experiments.cmd_experiment",
 )
 
 
