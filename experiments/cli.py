@@ -152,6 +152,14 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             _error(problem)
         return EXIT_BAD_INPUT
+    if args.command != "docs":  # generated docs describe the model's own code only
+        from model.plugins import PluginError, load_plugins
+
+        try:  # installed plugins (entry points): instruments, agent types, reporters
+            load_plugins()
+        except PluginError as exc:
+            _error(str(exc))
+            return EXIT_BAD_INPUT
     from model.scenario import ScenarioError
 
     previous = signal.getsignal(signal.SIGTERM)
