@@ -38,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="validate and plan, print the run count and an ETA; write nothing")
     exp.add_argument("--retry-failed", action="store_true",
                      help="also rerun the runs recorded in DIR/failures.parquet")
+    exp.add_argument("--flush-runs", type=int, default=200, metavar="N",
+                     help="finished runs kept in memory before a part file is written "
+                          "(default: 200; a part is also written every 30 s)")
     exp.set_defaults(func=cmd_experiment)
 
     st = subparsers.add_parser("status", help="runs planned, done, failed and missing",
@@ -57,6 +60,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise BadInput(f"--workers {workers}: expected an integer >= 1")
+    if args.flush_runs < 1:
+        raise BadInput(f"--flush-runs {args.flush_runs}: expected an integer >= 1")
     design = load_design(args.file)
     specs = plan_runs(design)
     out = Path(args.out) if args.out else Path("runs") / "experiments" / design.name
@@ -87,7 +92,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         print("dry run: nothing written")
         return EXIT_OK
     summary = runner.execute(design, out, workers=workers, scheduler=args.scheduler,
-                             retry_failed=args.retry_failed, specs=specs)
+                             retry_failed=args.retry_failed, specs=specs,
+                             flush_runs=args.flush_runs)
     print(runner.format_summary(summary, out))
     if summary.failed or summary.skipped_failed:
         return EXIT_FAILED

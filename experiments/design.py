@@ -252,6 +252,12 @@ def load_design(path: str | Path, *, sample: bool = True) -> Design:
     for i, mod in enumerate(plugins):
         if not mod or not all(part.isidentifier() for part in mod.split(".")):
             raise c.fail(f"experiment.plugins[{i}]", mod, "a dotted module name")
+    from model.plugins import PluginError, load_plugins
+
+    try:  # before the scenario: plugin instruments and agent types declare parameters
+        load_plugins(plugins)
+    except PluginError as exc:
+        raise c.fail("experiment.plugins", plugins, f"importable modules ({exc})") from None
 
     scenario_name = c.string("experiment.scenario", exp.get("scenario", "baseline"))
     base = None
@@ -304,9 +310,7 @@ def load_design(path: str | Path, *, sample: bool = True) -> Design:
             if reg not in base.regions:
                 raise c.fail(f"experiment.regions[{i}]", reg,
                              "a region of the scenario: " + ", ".join(base.regions))
-    focus = FOCUS_REGION
-    if base is not None and FOCUS_REGION not in base.regions:
-        focus = base.regions[0]
+    focus = base.focus if base is not None else FOCUS_REGION  # meta.focus, else Shanxi
 
     policies = _policies(c, raw.get("policies"), file, base, scenario_path, model_hook)
     sweep = None

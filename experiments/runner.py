@@ -20,7 +20,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import multiprocessing
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from experiments.store import (
     append_failures,
     done_run_ids,
     read_failures,
+    remove_stale_temp_files,
     write_json_atomic,
     write_table_atomic,
 )
@@ -125,10 +125,9 @@ def engine(workers: int, scheduler: str | None, plugins: tuple[str, ...] = ()
 
 
 def _import_modules(names: list[str]) -> None:
-    import importlib
+    from model.plugins import load_plugins
 
-    for name in names:
-        importlib.import_module(name)
+    load_plugins(names)  # installed entry points, then the experiment's modules
 
 
 def prepare_out(design: Design, specs: list[RunSpec], out: Path) -> None:
@@ -158,6 +157,7 @@ def prepare_out(design: Design, specs: list[RunSpec], out: Path) -> None:
             raise BadInput(f"--out {out}: holds an experiment with other outputs ({diff}); "
                            "resume only with the same outputs, or choose another --out")
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(out)
     write_json_atomic(out / "experiment.json", design.to_json())
     write_table_atomic(out / "manifest.parquet", manifest_table(design, specs))
 
@@ -341,7 +341,3 @@ def status(out: Path) -> dict[str, Any]:
     missing = len(planned) - len(done) - len(last)
     return {"planned": len(planned), "done": len(done), "failed": len(last),
             "missing": missing, "failures": list(last.values())}
-
-
-def _stderr() -> TextIO:
-    return sys.stderr

@@ -67,6 +67,33 @@ def write_atomic(path: Path, writer: Any) -> None:
     _fsync_dir(path.parent)
 
 
+def remove_stale_temp_files(out: Path) -> int:
+    """Delete temporary files left by a killed writer (its process no longer exists)."""
+    removed = 0
+    for folder in (out, out / "runs", out / "firms"):
+        if not folder.is_dir():
+            continue
+        for path in folder.glob(".*.tmp-*"):
+            try:
+                pid = int(path.name.rsplit(".tmp-", 1)[1].split("-")[0])
+            except (IndexError, ValueError):
+                continue
+            if pid != os.getpid() and not _alive(pid):
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_table_atomic(path: Path, table: pa.Table) -> None:
     """Write a zstd Parquet file atomically."""
     write_atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))

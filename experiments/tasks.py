@@ -25,6 +25,7 @@ from experiments.manifest import RunSpec
 from experiments.provenance import parse_quarter, quarter_label
 from experiments.tables import arrow_type, region_schema
 from model.model import IndustryModel
+from model.plugins import load_plugins
 from model.reporters import FIRM_FIELDS, REGION_REPORTERS
 from model.scenario import load_scenario
 
@@ -61,16 +62,14 @@ def worker_init(plugins: tuple[str, ...] = ()) -> None:
     if problems:
         raise RuntimeError("; ".join(problems))
     cap_threads()
-    for mod in plugins:
-        importlib.import_module(mod)
+    load_plugins(plugins)  # installed entry points, then the experiment's modules
 
 
 def run_task(spec: RunSpec) -> TaskResult:
     """Run one experiment run; errors are returned, not raised."""
     t0 = time.perf_counter()
     try:
-        for mod in spec.plugins:
-            importlib.import_module(mod)
+        load_plugins(spec.plugins)  # once per process (any engine); then a no-op
         if spec.model:
             table = _run_hook(spec)
             firms = None
