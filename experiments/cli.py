@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true",
                      help="replace DIR if it holds a previous run")
     run.set_defaults(func=cmd_run)
+    run.add_argument("--profile", action="store_true",
+                     help="also print the time spent in each phase of the step")
 
     params = sub.add_parser("params", help="list every parameter of a scenario",
                             description="List every parameter with its dotted name, type, "
@@ -107,9 +109,24 @@ def cmd_run(args: argparse.Namespace) -> int:
           + (f", {len(result.metadata['files']['figures'])} figures" if plan.plot else "")
           + ")")
     return EXIT_OK
+    if args.profile:
+        print(format_phases(timings, plan.steps))
 
 
 def cmd_params(args: argparse.Namespace) -> int:
+def format_phases(timings: dict, steps: int) -> str:
+    """A table of the time per phase of the step (from a run's ``timings``)."""
+    phases = timings.get("phases_s", {})
+    total = sum(phases.values())
+    lines = [f"time per phase of the step ({steps} steps, {total:.2f} s in phases, "
+             f"{timings.get('build_s', 0.0):.2f} s to build the model):",
+             f"  {'phase':<22}{'total s':>9}{'ms/step':>10}{'share':>8}"]
+    for name, sec in sorted(phases.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {name:<22}{sec:>9.3f}{1000 * sec / max(steps, 1):>10.2f}"
+                     f"{sec / total if total else 0.0:>8.1%}")
+    return "\n".join(lines)
+
+
     """``ai-chain params``: list the parameters of a scenario."""
     from experiments.docsgen import render_params, scenario_rows
     from model.scenario import load_scenario

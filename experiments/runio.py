@@ -250,7 +250,8 @@ def _write_run(plan: RunPlan, model: Any, prov: dict[str, Any], tmp: Path,
             progress.update(0)
         model.finalize()
         timings.update(steps_s=round(t_steps, 3),
-                       per_step_s=round(t_steps / plan.steps, 4) if plan.steps else None)
+                       per_step_s=round(t_steps / plan.steps, 4) if plan.steps else None,
+                       phases_s={k: round(v, 4) for k, v in model.phase_seconds.items()})
         for w in writers:
             w.close(timings)
     except BaseException:

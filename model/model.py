@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -174,6 +175,10 @@ class IndustryModel(mesa.Model):
         self._build_agents()
         self._reset_quarter()
         self.region_rows = region_table(self)
+        #: Wall-clock seconds spent in each phase of the step, summed over steps (the
+        #: phases of the class docstring; ``ai-chain run --profile`` prints them).
+        self.phase_seconds: dict[str, float] = {}
+        self._lap_at = time.perf_counter()
         self.history: deque = deque(maxlen=42)
         self.history.append(self.region_rows)
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -468,12 +473,14 @@ class IndustryModel(mesa.Model):
         p, f = self.p, self.firms
         self._reset_quarter()
         self._set_live(f.live())
+        self._lap(None)
         # 1. policy
         for agent in self.policies:
             agent.act()
         # 1b. plugin agents
         for extra in self.plugin_agents:
             extra.step()
+        self._lap("policy")
         # 2. talent supply
         t = self.talent
         t.graduate(np.stack([u.graduates_per_quarter() for u in self.universities]), self.steps)
@@ -482,19 +489,24 @@ class IndustryModel(mesa.Model):
         t.retire(self.stream("retirement"), p["talent.retirement"])
         rows = f.live()
         labour.retire_employees(self, rows)
+        self._lap("talent supply")
         # 3. migration
         labour.migrate(self)
+        self._lap("migration")
         # 4. plans
         self.update_prices(rows)
         f.rd[rows] = p["innovation.rd_intensity"] * f.revenue_smooth[rows] + f.rd_extra[rows]
         labour.labour_demand(self, rows, 1.0 + self.demand_growth(self.steps - 1))
+        self._lap("plans")
         # 5. labour market
         labour.match(self, rows)
         labour.adjust_wages(self, self.employed_by_region())
+        self._lap("labour market")
         # 6. trade and accounts
         compute_units = trade(self, rows)
         w = p["market.expectation_weight"]
         f.expected_sales[rows] = w * f.demand[rows] + (1.0 - w) * f.expected_sales[rows]
+        self._lap("trade and accounts")
         # 7. innovation
         before = f.innovations[rows].copy()
         research(self, rows, compute_units)
@@ -504,21 +516,33 @@ class IndustryModel(mesa.Model):
         imitate(self, rows)
         build_brand(self, rows)
         form_partnerships(self, rows)
+        self._lap("innovation")
         # 8. links and roles
         self._refresh_suppliers(rows)
         self._update_roles(rows)
+        self._lap("links and roles")
         # 9. exit
         demography.exit_firms(self, rows)
+        self._lap("exit")
         # 10. entry and location
         demography.open_branches(self)
         rows = f.live()
         self._set_live(rows)
         demography.enter_firms(self, rows)
         demography.plan_branches(self, f.live())
+        self._lap("entry and location")
         # 11. reporters
         self.region_rows = region_table(self)
         self.history.append(self.region_rows)
         self.datacollector.collect(self)
+        self._lap("reporters")
+
+    def _lap(self, phase: str | None) -> None:
+        """Add the time since the previous lap to ``phase_seconds[phase]`` (None: start)."""
+        now = time.perf_counter()
+        if phase is not None:
+            self.phase_seconds[phase] = self.phase_seconds.get(phase, 0.0) + now - self._lap_at
+        self._lap_at = now
 
     def settle(self, rows: np.ndarray, revenue: np.ndarray, purchases: np.ndarray) -> None:
         """Book the quarter's accounts of firms ``rows`` and update cash and loss streaks."""

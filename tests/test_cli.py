@@ -350,3 +350,19 @@ def test_shadowing_package_is_named(tmp_path):
     assert proc.returncode == 2
     assert "package 'agents'" in proc.stderr and "openai-agents" in proc.stderr
     assert "must not run" not in proc.stderr
+
+
+def test_profile_prints_every_phase_of_the_step(tmp_path):
+    proc = ai_chain("run", str(REPO / "tests/data/small.toml"), "--steps", "3", "--seed", "1",
+                    "--firm-data", "none", "--out", "p", "--profile", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    table = proc.stdout.split("time per phase of the step")[1]
+    phases = ("policy", "talent supply", "migration", "plans", "labour market",
+              "trade and accounts", "innovation", "links and roles", "exit",
+              "entry and location", "reporters")
+    for phase in phases:
+        assert f"\n  {phase} " in table, phase
+    meta = json.loads((tmp_path / "p" / "metadata.json").read_text())
+    recorded = meta["timings"]["phases_s"]
+    assert set(recorded) == set(phases) and all(v >= 0 for v in recorded.values())
+    assert sum(recorded.values()) <= meta["timings"]["steps_s"] * 1.01 + 1e-3
