@@ -286,3 +286,55 @@ def test_a_broken_plugin_is_bad_input(plugin_env, tmp_path):
 def test_load_plugins_rejects_a_bad_module():
     with pytest.raises(PluginError, match="plugin module 'no_such_module_xyz'"):
         load_plugins(["no_such_module_xyz"], kinds=())
+
+
+DESIGN = """
+[experiment]
+name = "plugins"
+scenario = "with_plugins.toml"
+steps = 2
+replications = 2
+seed = 7
+{plugins}
+
+[policies.none]
+"policy.Shanxi.rd_voucher.budget" = 0.0
+"agents.research_institute.enabled" = false
+
+[policies.plugins]
+"""
+
+
+def run_experiment(folder: Path, env: dict, plugins: str) -> dict[str, list]:
+    """Run the two-policy design with 2 worker processes; return Shanxi's rows sorted."""
+    folder.mkdir()
+    (folder / "with_plugins.toml").write_text(PLUGIN_SCENARIO)
+    (folder / "design.toml").write_text(DESIGN.format(plugins=plugins))
+    proc = ai_chain("experiment", "design.toml", "--out", "out", "--workers", "2",
+                    cwd=folder, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    manifest = pq.read_table(folder / "out" / "manifest.parquet").to_pydict()
+    policy = dict(zip(manifest["run_id"], manifest["policy"], strict=True))
+    rows = pq.ParquetDataset(folder / "out" / "runs").read().to_pylist()
+    rows = [r for r in rows if r["region"] == "Shanxi"]
+    rows.sort(key=lambda r: (policy[r["run_id"]], r["run_id"], r["step"]))
+    return {"policy": [policy[r["run_id"]] for r in rows],
+            **{k: [r[k] for r in rows] for k in ("run_id", "step", "firms_total",
+                                                 "spend_rd_voucher", "institute_links")}}
+
+
+def test_ai_chain_experiment_with_plugins_in_worker_processes(plugin_env, tmp_path):
+    # (a) the installed plugin (entry points), loaded by every worker process
+    installed = run_experiment(tmp_path / "installed", plugin_env, "")
+    # (b) no installed plugin: the experiment names a module that registers the classes
+    bare = dict(plugin_env, PYTHONPATH=str(PLUGIN_SRC))
+    named = run_experiment(tmp_path / "named", bare,
+                           'plugins = ["ai_chain_demo_plugin.registered"]')
+    for res in (installed, named):
+        assert len(res["step"]) == 2 * 2 * 3  # policies x replications x steps 0..2
+        for pol, step, spend, links in zip(res["policy"], res["step"],
+                                           res["spend_rd_voucher"], res["institute_links"],
+                                           strict=True):
+            active = pol == "plugins" and step > 0
+            assert (spend > 0) == active and (links > 0) == active, (pol, step)
+    assert installed == named  # same runs, same numbers, however the plugin was loaded
