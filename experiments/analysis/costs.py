@@ -1,0 +1,239 @@
+"""Discounted realized spending, cost-effectiveness, dose-response and the frontier.
+
+Budgets are compared by what was spent, not what was offered: the region table's realized
+spending of the focus region's package (``policy_spend``, mRMB/quarter) is discounted at the
+design's annual rate, ``sum_{t=1..h} spend_t (1 + r)^(-t/4)``. Cost-effectiveness ratios are
+ratios of means of paired differences (extra discounted spending over the extra outcome
+against a reference), with percentile bootstrap intervals over replications (fixed seed).
+A ratio is reported only for a positive mean gain, and its interval only when the bootstrap
+interval of the gain lies above zero (otherwise the cost per unit is unbounded).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from experiments.analysis.data import NATIONAL, Experiment
+from experiments.analysis.effects import Panel, paired, references, unswept
+from experiments.analysis.stats import bootstrap_interval, t_interval
+
+DISC = "disc_spend"                 # cumulative discounted realized spending (focus region)
+FIRMQ = "base_tech_firm_quarters"   # cumulative base+tech firms over quarters 1..h
+
+# measure -> (outcome column, scale of the outcome difference, unit of the ratio)
+MEASURES = {
+    "per_base_tech_firm_quarter": (FIRMQ, 1.0, "mRMB per base/technology firm-quarter"),
+    "per_leading_firm": ("leading_firms", 1.0, "mRMB per leading firm"),
+    "per_local_sourcing_point": ("local_sourcing_base", 100.0,
+                                 "mRMB per percentage point of local base-layer sourcing"),
+}
+
+
+def add_cumulative(exp: Experiment) -> None:
+    """Add cumulative columns to the panel: discounted spending and firm-quarters.
+
+    ``disc_spend`` (focus scope only) and ``base_tech_firm_quarters`` are cumulated over
+    quarters 1..step; they are NaN where a run's rows do not cover every quarter (outputs =
+    "final"). ``cum_spend_<instrument>`` holds the undiscounted cumulative spending.
+    """
+    panel = exp.panel.sort_values(["scope", "run_id", "step"], ignore_index=True)
+    rate = float(exp.analysis["discount_rate"])
+    step = panel["step"].to_numpy()
+    factor = np.where(step > 0, (1.0 + rate) ** (-step / 4.0), 0.0)
+    keys = [panel["scope"], panel["run_id"]]
+    # a run covers quarters 1..step only if it has every step up to it
+    count = panel.assign(one=(step > 0).astype(float)).groupby(keys)["one"].cumsum()
+    complete = count.to_numpy() == step
+    focus = (panel["scope"] == exp.focus).to_numpy()
+    if "policy_spend" in panel.columns:
+        disc = (panel["policy_spend"].fillna(0.0) * factor).groupby(keys).cumsum()
+        panel[DISC] = np.where(complete & focus, disc.to_numpy(), np.nan)
+    else:
+        panel[DISC] = np.nan
+    if {"firms_base", "firms_tech"} <= set(panel.columns):
+        firms = (panel["firms_base"] + panel["firms_tech"]) * (step > 0)
+        panel[FIRMQ] = np.where(complete, firms.groupby(keys).cumsum().to_numpy(), np.nan)
+    else:
+        panel[FIRMQ] = np.nan
+    for col in exp.spend_columns():
+        cum = (panel[col].fillna(0.0) * (step > 0)).groupby(keys).cumsum()
+        panel[f"cum_{col}"] = np.where(complete & focus, cum.to_numpy(), np.nan)
+    if not complete[step > 0].all():
+        exp.notes.append("Some runs do not keep every quarter (outputs = \"final\"): "
+                         "discounted spending and firm-quarters are not available for them.")
+    exp.panel = panel
+
+
+def spending(exp: Experiment, panel: Panel, horizons: list[int]) -> pd.DataFrame:
+    """Discounted realized spending of every unswept policy at each horizon, with a t interval
+    and the undiscounted cumulative spending by instrument (means); ``equal_budget`` flags
+    non-reference policies within the tolerance of their median at the last horizon."""
+    rows = []
+    alpha = exp.analysis["alpha"]
+    instr = [f"cum_{c}" for c in exp.spend_columns()]
+    for pol in unswept(exp):
+        for h in horizons:
+            v = panel.values(DISC, h, exp.focus, pol)
+            if v.empty:
+                continue
+            lo, hi = t_interval(v.to_numpy(), alpha)
+            row = dict(policy=pol, horizon=h, n=len(v), mean=float(v.mean()), lo=lo, hi=hi)
+            for col in instr:
+                s = panel.values(col, h, exp.focus, pol)
+                row[col.removeprefix("cum_spend_")] = float(s.mean()) if len(s) else math.nan
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    last = frame["horizon"].max()
+    refs = set(references(exp))
+    at = frame[(frame["horizon"] == last) & ~frame["policy"].isin(refs)]
+    frame["equal_budget"] = pd.NA
+    if len(at):
+        median = float(at["mean"].median())
+        tol = exp.analysis["equal_budget_tolerance"]
+        for i in at.index:
+            ok = abs(frame.loc[i, "mean"] - median) <= tol * abs(median) if median else True
+            frame.loc[frame["policy"] == frame.loc[i, "policy"], "equal_budget"] = bool(ok)
+    return frame
+
+
+def _ratio(c: np.ndarray, e: np.ndarray) -> float:
+    me = float(np.mean(e))
+    return float(np.mean(c)) / me if me != 0 else math.nan
+
+
+def cost_effectiveness(exp: Experiment, panel: Panel, horizons: list[int]) -> pd.DataFrame:
+    """Extra discounted spending per extra unit of outcome against each reference.
+
+    Returns:
+        One row per (policy, reference, scope, measure, horizon): ``extra_spend`` (mean
+        paired difference of discounted spending), ``extra_outcome`` (mean paired
+        difference of the outcome, times the measure's scale), ``ratio`` (their quotient)
+        and its percentile bootstrap interval ``lo``/``hi``.
+    """
+    a = exp.analysis
+    rows = []
+    refs = references(exp)
+    for k, ref in enumerate(refs):
+        for pol in unswept(exp):
+            if pol == ref or pol in refs[:k]:
+                continue
+            for h in horizons:
+                c = paired(panel, DISC, h, exp.focus, (pol, -1), (ref, -1))
+                if c.size < 2 or not np.isfinite(c).all():
+                    continue
+                for scope in (exp.focus, NATIONAL):
+                    for measure, (col, scale, unit) in MEASURES.items():
+                        ya = panel.values(col, h, scope, pol)
+                        yb = panel.values(col, h, scope, ref)
+                        cs = panel.values(DISC, h, exp.focus, pol) - \
+                            panel.values(DISC, h, exp.focus, ref)
+                        both = ya.index.intersection(yb.index).intersection(cs.dropna().index)
+                        if len(both) < 2:
+                            continue
+                        e = scale * (ya.loc[both] - yb.loc[both]).to_numpy(dtype=float)
+                        cc = cs.loc[both].to_numpy(dtype=float)
+                        seed = a["bootstrap_seed"] + len(rows)
+                        elo, ehi = bootstrap_interval([e], np.mean, a["alpha"], a["bootstrap"],
+                                                      seed)
+                        # a ratio is bounded only when the gain is distinguishable from 0
+                        bounded = bool(np.isfinite(elo) and elo > 0)
+                        lo, hi = (bootstrap_interval([cc, e], _ratio, a["alpha"],
+                                                     a["bootstrap"], seed)
+                                  if bounded else (math.nan, math.nan))
+                        rows.append(dict(policy=pol, reference=ref, scope=scope,
+                                         measure=measure, unit=unit, horizon=h, n=len(both),
+                                         extra_spend=float(cc.mean()),
+                                         extra_outcome=float(e.mean()),
+                                         outcome_lo=elo, outcome_hi=ehi,
+                                         ratio=_ratio(cc, e) if e.mean() > 0 else math.nan,
+                                         lo=lo, hi=hi, bounded=bounded))
+    return pd.DataFrame(rows)
+
+
+def sweep_points(exp: Experiment, panel: Panel, horizon: int) -> pd.DataFrame:
+    """Per sweep point: levers, mean level and effect (against the first reference, paired
+    by replication) of the primary outcome, and mean discounted spending at ``horizon``."""
+    sweep = exp.design.get("sweep") or {}
+    levers = list(sweep.get("levers") or {})
+    man = exp.manifest[exp.manifest["point"] >= 0]
+    if man.empty:
+        return pd.DataFrame()
+    refs = references(exp)
+    ref = refs[0] if refs else None
+    primary = exp.analysis["primary"]
+    alpha = exp.analysis["alpha"]
+    cols = ["policy", "point"] + [c for c in levers if c in man.columns]
+    rows = []
+    for rec in man[cols].drop_duplicates(["policy", "point"]).itertuples(index=False):
+        pol, point = rec[0], int(rec[1])
+        level = panel.values(primary, horizon, exp.focus, pol, point)
+        if level.empty:
+            continue
+        row = dict(zip(cols, rec, strict=True))
+        row.update(horizon=horizon, n=len(level), level=float(level.mean()))
+        spend = panel.values(DISC, horizon, exp.focus, pol, point)
+        row["spend"] = float(spend.mean()) if len(spend) else math.nan
+        if ref is not None:
+            d = paired(panel, primary, horizon, exp.focus, (pol, point), (ref, -1))
+            row["reference"] = ref
+            row["effect"] = float(np.mean(d)) if d.size else math.nan
+            row["lo"], row["hi"] = t_interval(d, alpha)
+            dn = paired(panel, primary, horizon, NATIONAL, (pol, point), (ref, -1))
+            row["national_effect"] = float(np.mean(dn)) if dn.size else math.nan
+            c = paired(panel, DISC, horizon, exp.focus, (pol, point), (ref, -1))
+            row["extra_spend"] = float(np.mean(c)) if c.size else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def budget_levers(exp: Experiment) -> list[str]:
+    """Swept levers that are instrument budgets."""
+    sweep = exp.design.get("sweep") or {}
+    return [k for k in (sweep.get("levers") or {}) if k.endswith(".budget")]
+
+
+def frontier(exp: Experiment, panel: Panel, effects: pd.DataFrame, points: pd.DataFrame,
+             horizon: int) -> pd.DataFrame:
+    """Cost-effectiveness frontier against the first reference: unswept policies and sweep
+    points as (extra discounted spending, effect on the primary outcome); a point is on the
+    frontier when no other point costs no more and achieves at least as much (one strictly).
+    """
+    refs = references(exp)
+    if not refs:
+        return pd.DataFrame()
+    ref = refs[0]
+    primary = exp.analysis["primary"]
+    rows = [dict(label=ref, policy=ref, point=-1, effect=0.0, lo=0.0, hi=0.0)]
+    if not effects.empty:
+        sel = effects[(effects["reference"] == ref) & (effects["outcome"] == primary)
+                      & (effects["horizon"] == horizon) & (effects["scope"] == exp.focus)]
+        for rec in sel.itertuples(index=False):
+            rows.append(dict(label=rec.policy, policy=rec.policy, point=-1,
+                             effect=rec.mean, lo=rec.lo, hi=rec.hi))
+    for row in rows:
+        c = paired(panel, DISC, horizon, exp.focus, (row["policy"], -1), (ref, -1))
+        row["extra_spend"] = float(np.mean(c)) if c.size else math.nan
+    if not points.empty and "effect" in points.columns:
+        for rec in points.to_dict("records"):
+            rows.append(dict(label=f"{rec['policy']}#{rec['point']}", policy=rec["policy"],
+                             point=rec["point"], effect=rec["effect"], lo=rec["lo"],
+                             hi=rec["hi"], extra_spend=rec["extra_spend"]))
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    frame["reference"] = ref
+    frame["horizon"] = horizon
+    c = frame["extra_spend"].to_numpy(dtype=float)
+    e = frame["effect"].to_numpy(dtype=float)
+    ok = np.isfinite(c) & np.isfinite(e)
+    on = np.zeros(len(frame), dtype=bool)
+    for i in np.flatnonzero(ok):
+        dominated = ok & (c <= c[i]) & (e >= e[i]) & ((c < c[i]) | (e > e[i]))
+        on[i] = not dominated.any()
+    frame["on_frontier"] = on
+    return frame.sort_values("extra_spend", ignore_index=True)
