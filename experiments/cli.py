@@ -27,6 +27,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 COMMAND_MODULES: tuple[str, ...] = (
     "experiments.cmd_experiment",
     "experiments.cmd_report",
+    "experiments.cmd_validate",
 )
 
 

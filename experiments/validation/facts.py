@@ -1,0 +1,500 @@
+"""The validated facts: each is a statistic, a threshold with its reason, and pass or fail.
+
+Every fact is computed on every replication (and, for firm-level facts, on every annual
+cross-section after the burn-in); it passes only when its criterion holds in **all** of
+them, so a fact that passes on a lucky seed and fails on another fails. The thresholds were
+set after looking at ensembles of the full baseline (several seed sets, docs/validation.md)
+with a margin between the observed worst case and the threshold, and so that a broken
+mechanism (e.g. Gaussian growth shocks, no entry, capability re-drawn every year, no home
+bias) would fail them. Facts with ``passed = None`` are reported, not tested.
+
+Size is measured by employees (Axtell 2001), growth by annual log revenue growth of firms
+past their first year (Stanley et al. 1996, Bottazzi and Secchi 2006).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from experiments.validation import distributions as dist
+from experiments.validation.ensemble import RunData
+
+# ---------------------------------------------------------------------------- thresholds
+# One place for every threshold, with its reason (copied into the report).
+THRESHOLDS: dict[str, tuple[Any, str]] = {
+    "size_skew": (1.0, "a symmetric distribution has skewness 0; observed ≥ 7 in every panel"),
+    "size_vuong_z": (3.0, "Vuong z > 3 (p < 0.003 two-sided) is a decisive win; observed ≥ 14"),
+    "size_log_skew": (0.5, "a lognormal body has log sizes near symmetric; observed |skew| ≤ "
+                           "0.25"),
+    "tail_vuong_z": (1.64, "power law preferred to an exponential tail at the one-sided 5 % "
+                           "level; observed z ≥ 3.5 at full size"),
+    "hill_range": ((0.8, 3.0), "empirical firm-size tail indices lie in about 1–3 (Axtell "
+                               "2001: ≈ 1.06); an exponential tail gives large, rising "
+                               "estimates"),
+    "growth_vuong_z": (3.0, "Laplace beats Gaussian decisively in every cross-section; "
+                            "observed z ≥ 14"),
+    "growth_lr_p": (1e-3, "Gaussian (b = 2) rejected inside the Subbotin family"),
+    "growth_b": ((0.5, 1.5), "tent-shaped: b closer to 1 (Laplace) than to 2 (Gaussian); "
+                             "the lower bound rejects degenerate spikes; observed 0.65–0.95"),
+    "beta_ci_low": (0.05, "volatility falls with size: the 95 % bootstrap interval of β "
+                          "lies above 0.05 (observed ≥ 0.15)"),
+    "beta_max": (0.5, "β = 0.5 would mean independent sub-units; empirical β ≈ 0.15–0.25 "
+                      "(Stanley et al. 1996)"),
+    "entry_exit_min_rate": (0.01, "both flows at least 1 % of firms per year nationally; "
+                                  "observed ≥ 9 %"),
+    "entry_exit_rho": (0.2, "Spearman ρ of entry and exit rates across region-years "
+                            "(regions with ≥ 20 firms) above 0.2 with p < 0.01; observed "
+                            "≥ 0.45"),
+    "exit_age_p": (1e-3, "LR test of equal exit rates across age classes"),
+    "exit_age_ratio": (2.0, "highest/lowest class exit rate ≥ 2; observed ≈ 70"),
+    "cap_rho_1y": (0.9, "year-on-year Spearman rank correlation of capability; observed "
+                        "0.998; capability re-drawn each year would give ≈ 0"),
+    "cap_rho_span": (0.5, "rank correlation over the whole panel span (≥ 4 years); observed "
+                          "≈ 0.88 over 10 years"),
+    "app_gap": (0.03, "Shanxi's application share exceeds the national share by ≥ 3 points "
+                      "at every year end; observed ≥ 6 points"),
+    "local_sourcing_max": (0.25, "Shanxi buys most base and technology inputs outside: the "
+                                 "annual mean local share stays below a quarter (observed ≤ "
+                                 "0.2) and below each of Beijing, Guangdong, Shanghai"),
+    "shanxi_rank_min": (15, "Shanxi stays outside the top 15 regions by firm count at every "
+                            "year end (rank 20 at step 0, source)"),
+}
+
+
+@dataclass
+class Fact:
+    """One validated fact.
+
+    Attributes:
+        key: Short identifier.
+        group: "firm dynamics", "diagnosis" or "experiment".
+        title: What the fact says.
+        statistic: How it is measured.
+        value: Observed values, summarized over replications / cross-sections.
+        threshold: The criterion.
+        passed: True or False when tested, None when only reported.
+        reason: Why the threshold is what it is.
+        details: Numbers for results.json.
+    """
+
+    key: str
+    group: str
+    title: str
+    statistic: str
+    value: str
+    threshold: str
+    passed: bool | None
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _summ(values: Sequence[float], fmt: str = ".3g") -> str:
+    v = np.asarray(values, float)
+    if v.size == 0:
+        return "n/a"
+    return (f"median {np.median(v):{fmt}} (min {v.min():{fmt}}, max {v.max():{fmt}}; "
+            f"n = {v.size})")
+
+
+# ---------------------------------------------------------------------------- panels
+def growth_pairs(run: RunData, key: str = "revenue",
+                 min_age: int = 4) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Annual growth of firms alive at consecutive year ends.
+
+    Args:
+        run: One replication.
+        key: Size measure.
+        min_age: Minimum age in quarters at the start of the year.
+
+    Returns:
+        Per year: (start step, demeaned log growth, size at the start).
+    """
+    steps = sorted(run.panels)
+    out = []
+    for a, b in zip(steps[:-1], steps[1:], strict=True):
+        p0, p1 = run.panels[a], run.panels[b]
+        idx = np.clip(np.searchsorted(p1["firm_id"], p0["firm_id"]), 0,
+                      len(p1["firm_id"]) - 1)
+        surv = p1["firm_id"][idx] == p0["firm_id"]
+        x0 = p0[key].astype(float)
+        x1 = np.where(surv, p1[key][idx], np.nan).astype(float)
+        ok = surv & (x0 > 0) & (x1 > 0) & (p0["age"] >= min_age)
+        g = np.log(x1[ok] / x0[ok])
+        out.append((a, g - g.mean(), x0[ok]))
+    return out
+
+
+def _sorted_panels(runs: Sequence[RunData]) -> None:
+    for run in runs:
+        for p in run.panels.values():
+            order = np.argsort(p["firm_id"], kind="stable")
+            if np.any(np.diff(order) < 0):
+                for k in p:
+                    p[k] = p[k][order]
+
+
+# ---------------------------------------------------------------------------- firm facts
+def size_facts(runs: Sequence[RunData]) -> list[Fact]:
+    """Firm-size facts on every year-end panel after the burn-in (employees > 0)."""
+    skews, log_skews, z_exp, z_gam, z_tail, hills, rev = [], [], [], [], [], [], []
+    for run in runs:
+        for p in run.panels.values():
+            s = dist.size_shape(p["employees"])
+            skews.append(s.skew_levels)
+            log_skews.append(s.skew_logs)
+            z_exp.append(s.lognormal_vs_exponential.z)
+            z_gam.append(s.lognormal_vs_gamma.z)
+            z_tail.append(s.powerlaw_vs_exponential.z)
+            hills.append(s.hill_alpha)
+            r = dist.size_shape(p["revenue"])
+            rev.append((r.skew_logs, r.lognormal_vs_gamma.z, r.hill_alpha,
+                        r.powerlaw_vs_exponential.z))
+    t_skew = THRESHOLDS["size_skew"][0]
+    t_z = THRESHOLDS["size_vuong_z"][0]
+    t_ls = THRESHOLDS["size_log_skew"][0]
+    t_tail = THRESHOLDS["tail_vuong_z"][0]
+    lo, hi = THRESHOLDS["hill_range"][0]
+    rev = np.array(rev)
+    return [
+        Fact("size_skewed", "firm dynamics", "Firm sizes are right-skewed",
+             "skewness of employees per firm, each year-end panel", _summ(skews, ".1f"),
+             f"skewness > {t_skew} in every panel", bool(min(skews) > t_skew),
+             THRESHOLDS["size_skew"][1], {"skewness": skews}),
+        Fact("size_lognormal_body", "firm dynamics",
+             "Firm sizes have a lognormal body",
+             "Vuong z, lognormal vs exponential and vs gamma (MLE fits); skewness of log "
+             "employees",
+             f"z vs exponential {_summ(z_exp, '.1f')}; z vs gamma {_summ(z_gam, '.1f')}; "
+             f"log skew {_summ(log_skews, '.2f')}",
+             f"both z > {t_z} and |log skew| < {t_ls} in every panel",
+             bool(min(z_exp) > t_z and min(z_gam) > t_z
+                  and max(abs(x) for x in log_skews) < t_ls),
+             f"{THRESHOLDS['size_vuong_z'][1]}; {THRESHOLDS['size_log_skew'][1]}. "
+             f"Revenue (reported, not tested): log skew {_summ(rev[:, 0], '.2f')}, "
+             f"z lognormal vs gamma {_summ(rev[:, 1], '.1f')} — by revenue the body is "
+             "left-skewed in logs (many entrants with little revenue) and a gamma fits it "
+             "better.",
+             {"z_exponential": z_exp, "z_gamma": z_gam, "log_skew": log_skews,
+              "revenue_log_skew": rev[:, 0].tolist(), "revenue_z_gamma": rev[:, 1].tolist()}),
+        Fact("size_heavy_tail", "firm dynamics", "Firm sizes have a heavy (Pareto) upper tail",
+             "top 5 % of firms by employees: Vuong z of power law vs exponential above the "
+             "threshold; Hill tail index α",
+             f"z {_summ(z_tail, '.1f')}; α {_summ(hills, '.2f')}",
+             f"z > {t_tail} and {lo} ≤ α ≤ {hi} in every panel",
+             bool(min(z_tail) > t_tail and min(hills) >= lo and max(hills) <= hi),
+             f"{THRESHOLDS['tail_vuong_z'][1]}; {THRESHOLDS['hill_range'][1]}. Revenue "
+             f"(reported): α {_summ(rev[:, 2], '.2f')}, tail z {_summ(rev[:, 3], '.1f')}.",
+             {"z_tail": z_tail, "hill_alpha": hills,
+              "revenue_hill_alpha": rev[:, 2].tolist()}),
+    ]
+
+
+def growth_facts(runs: Sequence[RunData], boot: int = 100) -> list[Fact]:
+    """Growth-rate shape, volatility scaling and Gibrat's regression per seed-year."""
+    bs, zl, lrp, kurt, betas, beta_lo, slopes, ses = [], [], [], [], [], [], [], []
+    for run in runs:
+        for step, g, x0 in growth_pairs(run):
+            sh = dist.growth_shape(g)
+            bs.append(sh.b)
+            zl.append(sh.laplace_vs_gauss.z)
+            lrp.append(sh.subbotin_vs_gauss.p)
+            kurt.append(sh.kurtosis)
+            sc = dist.volatility_scaling(g, x0, boot=boot, seed=step)
+            betas.append(sc.beta)
+            beta_lo.append(sc.ci[0])
+            gb = dist.gibrat(g, x0)
+            slopes.append(gb.slope)
+            ses.append(gb.se)
+    b_lo, b_hi = THRESHOLDS["growth_b"][0]
+    t_z = THRESHOLDS["growth_vuong_z"][0]
+    t_p = THRESHOLDS["growth_lr_p"][0]
+    t_blo = THRESHOLDS["beta_ci_low"][0]
+    t_bmax = THRESHOLDS["beta_max"][0]
+    return [
+        Fact("growth_tent", "firm dynamics",
+             "Annual growth rates are tent-shaped (Laplace/Subbotin beats Gaussian)",
+             "annual log revenue growth of firms aged ≥ 4 quarters, demeaned per year; Vuong "
+             "z of Laplace vs Gaussian; LR test of Subbotin vs Gaussian; Subbotin shape b",
+             f"z {_summ(zl, '.1f')}; b {_summ(bs, '.2f')}; LR p max {max(lrp):.1e}; excess "
+             f"kurtosis {_summ(kurt, '.1f')}",
+             f"z > {t_z}, p < {t_p:g}, {b_lo} ≤ b ≤ {b_hi} in every seed-year",
+             bool(min(zl) > t_z and max(lrp) < t_p and min(bs) >= b_lo and max(bs) <= b_hi),
+             f"{THRESHOLDS['growth_vuong_z'][1]}; {THRESHOLDS['growth_b'][1]}. Pooling firms "
+             "of all sizes mixes scales, so b < 1 (fatter than Laplace) is expected.",
+             {"b": bs, "z_laplace_gauss": zl, "lr_p": lrp, "kurtosis": kurt}),
+        Fact("volatility_scaling", "firm dynamics", "Growth volatility falls with size",
+             "σ(g | size) ∝ size^−β: slope of log σ on mean log revenue over 10 equal-count "
+             f"size bins; 95 % bootstrap interval ({boot} resamples of firms)",
+             f"β {_summ(betas, '.3f')}; lower CI bound {_summ(beta_lo, '.3f')}",
+             f"lower CI bound > {t_blo} and β < {t_bmax} in every seed-year",
+             bool(min(beta_lo) > t_blo and max(betas) < t_bmax),
+             f"{THRESHOLDS['beta_ci_low'][1]}; {THRESHOLDS['beta_max'][1]}",
+             {"beta": betas, "beta_ci_low": beta_lo}),
+        Fact("gibrat", "firm dynamics", "Gibrat's regression (reported)",
+             "OLS of annual log revenue growth on log initial revenue (firms aged ≥ 4 "
+             "quarters), HC1 standard errors; Gibrat's law: slope 0",
+             f"slope {_summ(slopes, '.4f')}; s.e. {_summ(ses, '.4f')}",
+             "reported, not tested", None,
+             "Empirical slopes are usually slightly negative (small firms grow faster); the "
+             "model's are near zero and often slightly positive, so Gibrat's law holds "
+             "approximately and its small-firm violation is not reproduced.",
+             {"slope": slopes, "se": ses}),
+    ]
+
+
+def demography_facts(runs: Sequence[RunData], burn_in: int) -> list[Fact]:
+    """Entry and exit every year, their correlation, exit risk by age, persistence."""
+    min_rates, rhos, rho_ps, g_ps, ratios, profiles = [], [], [], [], [], []
+    rho1, rho_span, spans = [], [], []
+    edges = [4, 8, 16, 32, 64]
+    for run in runs:
+        r = run.regions
+        last = r["entries"].shape[0] - 1
+        years = list(range(burn_in, last - 3, 4))
+        e = np.array([r["entries"][y + 1:y + 5].sum(0) for y in years])
+        x = np.array([r["exits"][y + 1:y + 5].sum(0) for y in years])
+        n = np.array([r["firms_total"][y] for y in years])
+        min_rates.append(float(min((e.sum(1) / n.sum(1)).min(), (x.sum(1) / n.sum(1)).min())))
+        ok = n >= 20
+        rho, p = stats.spearmanr((e / np.maximum(n, 1))[ok], (x / np.maximum(n, 1))[ok])
+        rhos.append(float(rho))
+        rho_ps.append(float(p))
+        steps = sorted(run.panels)
+        ages, exited = [], []
+        for a, b in zip(steps[:-1], steps[1:], strict=True):
+            ages.append(run.panels[a]["age"])
+            exited.append(~np.isin(run.panels[a]["firm_id"], run.panels[b]["firm_id"]))
+        cls = np.digitize(np.concatenate(ages), edges)
+        g_stat, gp, rates = dist.exit_age_lr(cls, np.concatenate(exited))
+        g_ps.append(gp)
+        ratios.append(float(rates.max() / max(rates.min(), 1e-12)))
+        profiles.append(rates.tolist())
+        for a, b in zip(steps[:-1], steps[1:], strict=True):
+            rho1.append(_cap_rho(run, a, b))
+        spans.append((steps[-1] - steps[0]) / 4)
+        rho_span.append(_cap_rho(run, steps[0], steps[-1]))
+    t_rate = THRESHOLDS["entry_exit_min_rate"][0]
+    t_rho = THRESHOLDS["entry_exit_rho"][0]
+    t_p = THRESHOLDS["exit_age_p"][0]
+    t_ratio = THRESHOLDS["exit_age_ratio"][0]
+    t_r1 = THRESHOLDS["cap_rho_1y"][0]
+    t_rs = THRESHOLDS["cap_rho_span"][0]
+    prof = np.array(profiles).mean(0)
+    labels = ["0–3", "4–7", "8–15", "16–31", "32–63", "64+"]
+    profile_txt = ", ".join(f"{lab} q: {v:.3f}" for lab, v in zip(labels, prof, strict=False))
+    return [
+        Fact("entry_exit_every_year", "firm dynamics", "Entry and exit both occur every year",
+             "national entries and exits per year as a share of firms at the start of the year",
+             f"lowest of the two rates per seed {_summ(min_rates, '.3f')}",
+             f"both ≥ {t_rate} in every year of every seed", bool(min(min_rates) >= t_rate),
+             THRESHOLDS["entry_exit_min_rate"][1], {"min_rate": min_rates}),
+        Fact("entry_exit_correlated", "firm dynamics",
+             "Entry and exit are positively correlated",
+             "Spearman ρ of annual entry and exit rates across region-years (regions with ≥ "
+             "20 firms at the start of the year)",
+             f"ρ {_summ(rhos, '.2f')}; p max {max(rho_ps):.1e}",
+             f"ρ > {t_rho} and p < 0.01 in every seed",
+             bool(min(rhos) > t_rho and max(rho_ps) < 0.01),
+             THRESHOLDS["entry_exit_rho"][1], {"rho": rhos, "p": rho_ps}),
+        Fact("exit_age", "firm dynamics", "Exit risk varies with age",
+             "annual exit rate by age class (quarters) of firms alive at a year end; LR "
+             "(G) test of equal rates",
+             f"mean profile {profile_txt}; max/min {_summ(ratios, '.0f')}; p max "
+             f"{max(g_ps):.1e}",
+             f"p < {t_p:g} and max/min ≥ {t_ratio} in every seed",
+             bool(max(g_ps) < t_p and min(ratios) >= t_ratio),
+             f"{THRESHOLDS['exit_age_ratio'][1]}. Empirically (CF §7, H, dated) risk peaks "
+             "at 3–7 years; in the model it peaks at 1–4 years (4–15 quarters).",
+             {"profile": profiles, "ratio": ratios, "p": g_ps}),
+        Fact("capability_persistence", "firm dynamics",
+             "Capability differences are persistent",
+             "Spearman rank correlation of firm capability between consecutive year ends and "
+             "between the first and last panel (survivors)",
+             f"1 year {_summ(rho1, '.3f')}; {np.median(spans):.0f} years "
+             f"{_summ(rho_span, '.3f')}",
+             f"1-year ρ ≥ {t_r1} in every seed-year; whole-span ρ ≥ {t_rs} in every seed",
+             bool(min(rho1) >= t_r1 and min(rho_span) >= t_rs),
+             f"{THRESHOLDS['cap_rho_1y'][1]}; {THRESHOLDS['cap_rho_span'][1]}. Measured TFP "
+             "ranks are less persistent (annual ≈ 0.5–0.7, with measurement noise); the "
+             "model's capability ranks are nearly frozen year to year.",
+             {"rho_1y": rho1, "rho_span": rho_span, "span_years": spans}),
+    ]
+
+
+def _cap_rho(run: RunData, a: int, b: int) -> float:
+    p0, p1 = run.panels[a], run.panels[b]
+    idx = np.clip(np.searchsorted(p1["firm_id"], p0["firm_id"]), 0, len(p1["firm_id"]) - 1)
+    s = p1["firm_id"][idx] == p0["firm_id"]
+    return float(stats.spearmanr(p0["capability"][s], p1["capability"][idx][s])[0])
+
+
+# ---------------------------------------------------------------------------- diagnosis
+COAST3 = ("Beijing", "Guangdong", "Shanghai")
+
+
+def diagnosis_facts(runs: Sequence[RunData]) -> list[Fact]:
+    """The source's diagnosis in the baseline, from step 1 to the end of every run."""
+    gaps, ls_b, ls_t, ls_ok, lead, gdp, ips, nat_ips, top3, sx_rank, mig_c, mig_s = (
+        [] for _ in range(12))
+    for run in runs:
+        r, f = run.regions, run.focus
+        names = run.region_names
+        c3 = [names.index(x) for x in COAST3]
+        last = r["firms_total"].shape[0] - 1
+        ends = np.arange(4, last + 1, 4)
+        nat_app = r["firms_app"].sum(1) / r["firms_total"].sum(1)
+        gaps.append(float((r["share_app"][ends, f] - nat_app[ends]).min()))
+        annual = {k: np.array([r[k][y - 3:y + 1].mean(0) for y in ends])
+                  for k in ("local_sourcing_base", "local_sourcing_tech")}
+        ls_b.append(float(annual["local_sourcing_base"][:, f].max()))
+        ls_t.append(float(annual["local_sourcing_tech"][:, f].max()))
+        ls_ok.append(bool(all((annual[k][:, f] < annual[k][:, c3].min(1)).all()
+                              for k in annual)))
+        lead.append(float(np.mean(r["leading_firms"][ends, f]
+                                  / r["leading_firms"][ends].sum(1))))
+        gdp.append(float(run.scenario_values[f"regions.{names[f]}.gdp_share"]))
+        proj = r["projects"][1:]
+        share = r["integrator_project_share"][1:]
+        ips.append(float((share[:, f] * proj[:, f]).sum() / max(proj[:, f].sum(), 1)))
+        nat_ips.append(float((share * proj).sum() / max(proj.sum(), 1)))
+        top3.append(bool(all(set(np.argsort(r["rank"][y], kind="stable")[:3]) == set(c3)
+                             for y in ends)))
+        sx_rank.append(float(r["rank"][ends, f].min()))
+        mig = r["net_migration"][1:].sum(0)
+        mig_c.append(float(mig[run.coast].sum()))
+        mig_s.append(float(mig[f]))
+    t_gap = THRESHOLDS["app_gap"][0]
+    t_ls = THRESHOLDS["local_sourcing_max"][0]
+    t_rank = THRESHOLDS["shanxi_rank_min"][0]
+    return [
+        Fact("shanxi_application_heavy", "diagnosis", "Shanxi stays application-heavy",
+             "Shanxi's application share minus the national share, lowest over year ends",
+             _summ(gaps, ".3f"), f"≥ {t_gap} in every seed", bool(min(gaps) >= t_gap),
+             THRESHOLDS["app_gap"][1], {"min_gap": gaps}),
+        Fact("shanxi_low_local_sourcing", "diagnosis",
+             "Shanxi sources little base and technology input locally",
+             "annual mean local_sourcing_base and local_sourcing_tech of Shanxi, highest over "
+             "years; compared with Beijing, Guangdong, Shanghai",
+             f"base {_summ(ls_b, '.3f')}; tech {_summ(ls_t, '.3f')}; below all three coastal "
+             f"leaders every year in {sum(ls_ok)}/{len(ls_ok)} seeds",
+             f"< {t_ls} and below each coastal leader in every year of every seed",
+             bool(max(ls_b) < t_ls and max(ls_t) < t_ls and all(ls_ok)),
+             THRESHOLDS["local_sourcing_max"][1],
+             {"base_max": ls_b, "tech_max": ls_t}),
+        Fact("shanxi_few_leaders_integrators", "diagnosis",
+             "Shanxi has few leading firms and weak local integrators",
+             "Shanxi's mean share of national leading firms (year ends) vs its GDP share; "
+             "project-weighted share of Shanxi's projects won by its own integrators vs the "
+             "national project-weighted share",
+             f"leader share {_summ(lead, '.4f')} vs GDP share {gdp[0]:.4f}; own-integrator "
+             f"project share {_summ(ips, '.3f')} vs national {_summ(nat_ips, '.3f')}",
+             "leader share < GDP share and integrator share < national, every seed",
+             bool(all(a < b for a, b in zip(lead, gdp, strict=True))
+                  and all(a < b for a, b in zip(ips, nat_ips, strict=True))),
+             "FACTS problems 1 and 5: leading firms are few; Shanxi's transformation projects "
+             "mostly go to outside providers. GDP share is the size Shanxi's economy would "
+             "warrant; the national share is the typical region's own-integrator share.",
+             {"leader_share": lead, "integrator_project_share": ips,
+              "national_integrator_project_share": nat_ips}),
+        Fact("coast_ahead", "diagnosis", "The coast stays ahead",
+             "regions ranked 1–3 by firm count at every year end; Shanxi's best rank",
+             f"top three = Beijing, Guangdong, Shanghai every year in {sum(top3)}/{len(top3)} "
+             f"seeds; Shanxi's best rank {_summ(sx_rank, '.0f')}",
+             f"top three unchanged and Shanxi's rank > {t_rank} every year of every seed",
+             bool(all(top3) and min(sx_rank) > t_rank),
+             THRESHOLDS["shanxi_rank_min"][1] + "; FACTS: the three lead in January 2023.",
+             {"top3": top3, "shanxi_best_rank": sx_rank}),
+        Fact("talent_to_coast", "diagnosis", "Talent flows toward the coast",
+             "cumulative net migration of job-seekers over the run: coastal regions "
+             "(regions.<r>.coast) and Shanxi",
+             f"coast {_summ(mig_c, '.3g')}; Shanxi {_summ(mig_s, '.3g')} persons",
+             "coast > 0 and Shanxi < 0 in every seed",
+             bool(min(mig_c) > 0 and max(mig_s) < 0),
+             "FACTS problem 2: talent agglomerates on the coast; a sign test is the claim.",
+             {"coast": mig_c, "shanxi": mig_s}),
+    ]
+
+
+# ---------------------------------------------------------------------------- experiment
+def neutralization_fact(base: Sequence[RunData], neutral: Sequence[RunData]) -> Fact:
+    """Shanxi started at the national layer mix vs the baseline, same seeds (reported).
+
+    The gap ratio is (neutral − baseline) Shanxi base_tech_share at the end over the same
+    gap at step 0: 1 = the mix difference persists, 0 = fully pulled back to the baseline
+    structure, below 0 = overshoot.
+    """
+    ratios, b_end, n_end, n_start, b_start, nat_end, ent, ext = ([] for _ in range(8))
+    for rb, rn in zip(base, neutral, strict=True):
+        f = rb.focus
+        bb = rb.regions["base_tech_share"][:, f]
+        nn = rn.regions["base_tech_share"][:, f]
+        ratios.append(float((nn[-1] - bb[-1]) / (nn[0] - bb[0])))
+        b_end.append(float(bb[-1]))
+        n_end.append(float(nn[-1]))
+        b_start.append(float(bb[0]))
+        n_start.append(float(nn[0]))
+        r = rn.regions
+        nat_end.append(float((r["firms_base"][-1].sum() + r["firms_tech"][-1].sum())
+                             / r["firms_total"][-1].sum()))
+        ent.append((rb.focus_flows["entries"][1:].sum(0), rn.focus_flows["entries"][1:].sum(0)))
+        ext.append((rb.focus_flows["exits"][1:].sum(0), rn.focus_flows["exits"][1:].sum(0)))
+    ratios_a = np.array(ratios)
+    mean = ratios_a.mean()
+    se = ratios_a.std(ddof=1) / np.sqrt(len(ratios_a)) if len(ratios_a) > 1 else np.nan
+    e_b = np.mean([e[0] for e in ent], 0)
+    e_n = np.mean([e[1] for e in ent], 0)
+    x_b = np.mean([x[0] for x in ext], 0)
+    x_n = np.mean([x[1] for x in ext], 0)
+    net_b = e_b - x_b
+    net_n = e_n - x_n
+    pulled = 1 - mean
+    verdict = ("the mechanisms pull Shanxi back toward its application-heavy structure"
+               if mean + 2 * se < 1 else "no significant pull back")
+    value = (f"base+tech share, Shanxi: baseline {np.mean(b_start):.3f} → "
+             f"{np.mean(b_end):.3f}; neutralized {np.mean(n_start):.3f} → {np.mean(n_end):.3f} "
+             f"(national at the end {np.mean(nat_end):.3f}); remaining gap ratio "
+             f"{mean:.2f} ± {se:.2f} (s.e., {len(ratios)} seeds; per seed "
+             f"{', '.join(f'{x:.2f}' for x in ratios)}), i.e. {100 * pulled:.0f} % of the "
+             f"initial gap closed: {verdict}. Net firm gain by layer (entries+branches in "
+             f"minus exits+moves out, base/tech/app): baseline "
+             f"{'/'.join(f'{v:.0f}' for v in net_b)}, neutralized "
+             f"{'/'.join(f'{v:.0f}' for v in net_n)}")
+    return Fact(
+        "neutralization", "experiment",
+        "Neutralization: Shanxi started at the national layer mix (reported either way)",
+        "regions.Shanxi.share_base/share_tech set to national.share_base/share_tech (named "
+        "leaders keep their slots); common random numbers with the baseline; gap ratio = "
+        "(neutral − baseline) Shanxi base_tech_share at the end / the same at step 0",
+        value, "reported, not tested", None,
+        "ODD §8: whether and how strongly the mechanisms restore the observed structure is "
+        "an open result.",
+        {"gap_ratio": ratios, "baseline_end": b_end, "neutral_end": n_end,
+         "neutral_start": n_start, "baseline_start": b_start, "national_end": nat_end,
+         "entries_baseline": e_b.tolist(), "entries_neutral": e_n.tolist(),
+         "exits_baseline": x_b.tolist(), "exits_neutral": x_n.tolist()})
+
+
+def all_facts(base: Sequence[RunData], neutral: Sequence[RunData] | None,
+              burn_in: int, boot: int = 100) -> list[Fact]:
+    """Compute every fact of the validation report.
+
+    Args:
+        base: Baseline replications (with year-end panels).
+        neutral: Neutralization-arm replications (same seeds), or None to skip.
+        burn_in: First year-end step of the panels.
+        boot: Bootstrap replications for the volatility-scaling interval.
+
+    Returns:
+        The facts in report order.
+    """
+    _sorted_panels(base)
+    facts = size_facts(base) + growth_facts(base, boot) + demography_facts(base, burn_in)
+    facts += diagnosis_facts(base)
+    if neutral is not None:
+        facts.append(neutralization_fact(base, neutral))
+    return facts

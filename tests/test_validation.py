@@ -1,0 +1,137 @@
+"""Validation: the statistics on synthetic data with known answers, and `ai-chain validate`
+end to end at a CI size (full baseline, fixed seeds)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from experiments.validation import distributions as dist
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ------------------------------------------------------------------ statistics
+def test_vuong_prefers_laplace_on_laplace_samples():
+    rng = np.random.default_rng(1)
+    g = rng.laplace(0.0, 0.2, 5000)
+    sh = dist.growth_shape(g)
+    assert sh.laplace_vs_gauss.z > 3
+    assert sh.laplace_vs_gauss.favours == "Laplace"
+    assert sh.subbotin_vs_gauss.p < 1e-3
+    assert 0.85 < sh.b < 1.15
+
+
+def test_gaussian_samples_are_not_beaten_by_laplace():
+    rng = np.random.default_rng(2)
+    g = rng.normal(0.0, 0.3, 5000)
+    sh = dist.growth_shape(g)
+    assert sh.laplace_vs_gauss.z < 0  # the Gaussian fits better
+    assert sh.laplace_vs_gauss.favours == "Gaussian"
+    assert sh.subbotin_vs_gauss.p > 0.01  # b = 2 not rejected
+    assert 1.7 < sh.b < 2.3
+
+
+def test_vuong_of_identical_models_is_zero():
+    ll = np.log(np.linspace(0.1, 1, 100))
+    c = dist.vuong(ll, ll)
+    assert c.z == 0 and c.p == 1.0
+
+
+def test_lognormal_sizes_beat_exponential_and_pareto_tail_is_found():
+    rng = np.random.default_rng(3)
+    x = rng.lognormal(2.0, 1.0, 20000)
+    s = dist.size_shape(x)
+    assert s.lognormal_vs_exponential.z > 3 and s.lognormal_vs_gamma.z > 3
+    assert abs(s.skew_logs) < 0.1 and s.skew_levels > 1
+    pareto = (rng.pareto(1.5, 20000) + 1) * 10.0  # tail index 1.5
+    assert dist.hill(pareto, 1000) == pytest.approx(1.5, rel=0.1)
+    assert dist.tail_comparison(pareto, np.quantile(pareto, 0.95)).z > 3
+    expo = rng.exponential(5.0, 20000)
+    assert dist.tail_comparison(expo, np.quantile(expo, 0.95)).z < 0
+
+
+def test_volatility_scaling_recovers_known_beta():
+    rng = np.random.default_rng(4)
+    size = rng.lognormal(1.0, 1.5, 20000)
+    g = rng.normal(0, 1, size.size) * 0.5 * size ** -0.2
+    sc = dist.volatility_scaling(g, size, boot=50)
+    assert sc.beta == pytest.approx(0.2, abs=0.02)
+    assert sc.ci[0] < 0.2 < sc.ci[1]
+    flat = dist.volatility_scaling(rng.normal(0, 1, size.size), size, boot=50)
+    assert abs(flat.beta) < 0.03
+
+
+def test_gibrat_slope_recovered():
+    rng = np.random.default_rng(5)
+    size = rng.lognormal(1.0, 1.0, 10000)
+    g = 0.1 - 0.05 * np.log(size) + rng.normal(0, 0.2, size.size)
+    gb = dist.gibrat(g, size)
+    assert gb.slope == pytest.approx(-0.05, abs=3 * gb.se)
+    assert gb.se < 0.005
+
+
+def test_exit_age_lr_detects_and_accepts():
+    rng = np.random.default_rng(6)
+    cls = rng.integers(0, 4, 20000)
+    same = rng.random(cls.size) < 0.1
+    assert dist.exit_age_lr(cls, same)[1] > 0.001
+    varying = rng.random(cls.size) < np.array([0.05, 0.2, 0.1, 0.02])[cls]
+    g, p, rates = dist.exit_age_lr(cls, varying)
+    assert p < 1e-10 and rates.argmax() == 1
+
+
+# ------------------------------------------------------------------ end to end
+SEEDS, STEPS, BURN_IN = 3, 40, 12
+
+
+@pytest.fixture(scope="module")
+def validation_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("validation") / "out"
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.cli", "validate", "--out", str(out),
+         "--seeds", str(SEEDS), "--steps", str(STEPS), "--burn-in", str(BURN_IN),
+         "--seed", "1", "--boot", "50"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return proc, out
+
+
+def test_validate_passes_and_lists_every_fact(validation_run):
+    proc, out = validation_run
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = (out / "report.md").read_text(encoding="utf-8")
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    keys = [f["key"] for f in results["facts"]]
+    expected = {"size_skewed", "size_lognormal_body", "size_heavy_tail", "growth_tent",
+                "volatility_scaling", "gibrat", "entry_exit_every_year",
+                "entry_exit_correlated", "exit_age", "capability_persistence",
+                "shanxi_application_heavy", "shanxi_low_local_sourcing",
+                "shanxi_few_leaders_integrators", "coast_ahead", "talent_to_coast",
+                "neutralization"}
+    assert set(keys) == expected
+    for key in expected:
+        assert f"`{key}`" in report
+    assert all(f["status"] in ("PASS", "REPORTED") for f in results["facts"])
+    for name in ("rank_size", "growth_density", "volatility_size", "entry_exit",
+                 "neutralization"):
+        png = out / "figures" / f"{name}.png"
+        assert png.stat().st_size > 5000
+        assert f"figures/{name}.png" in report
+
+
+def test_validate_bad_input_exits_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "v"
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.cli", "validate", "--out", str(out),
+         "--steps", "10", "--burn-in", "8"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "--steps 10" in proc.stderr and "steps - burn-in >= 8" in proc.stderr
+    assert not out.exists()
