@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.rowsum import row_sum
+
 if TYPE_CHECKING:
     from model.model import IndustryModel
 
@@ -100,7 +102,7 @@ def imitate(model: IndustryModel, rows: np.ndarray) -> None:
     partner = model.partners.partner_max(x, n)[rows]
     regional = top[key]
     share = model.layer_high_end_share[f.layer[rows]]
-    total = np.maximum(f.employees[rows].sum(axis=1), 1)
+    total = np.maximum(row_sum(f.employees[rows]), 1)
     absorptive = np.clip(f.employees[rows, 1] / total / np.maximum(share, 1e-9), 0.0, 1.0)
     gap_partner = np.where(np.isfinite(partner), np.maximum(partner - x[rows], 0.0), 0.0)
     gap_region = np.maximum(regional - x[rows], 0.0)

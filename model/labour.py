@@ -19,6 +19,7 @@ import numpy as np
 
 from model.draws import binomial_thinning
 from model.params import TIERS
+from model.rowsum import row_sum
 
 if TYPE_CHECKING:
     from model.model import IndustryModel
@@ -65,11 +66,11 @@ def ces(emp: np.ndarray, mix: np.ndarray, sigma: float) -> np.ndarray:
     ratio = np.where(used, emp / np.where(used, mix, 1.0), 1.0)
     if abs(sigma - 1.0) < 1e-9:
         with np.errstate(divide="ignore"):
-            return np.exp((np.where(used, mix * np.log(ratio), 0.0)).sum(axis=1))
+            return np.exp(row_sum(np.where(used, mix * np.log(ratio), 0.0)))
     rho = (sigma - 1.0) / sigma
     with np.errstate(divide="ignore"):
         terms = np.where(used, mix * np.power(ratio, rho), 0.0)
-    total = terms.sum(axis=1)
+    total = row_sum(terms)
     if rho < 0:  # a missing tier makes output zero
         return np.where(np.isfinite(total) & (total > 0), np.power(total, 1.0 / rho), 0.0)
     return np.power(total, 1.0 / rho)

@@ -25,6 +25,7 @@ from model.markets import sample_sellers
 from model.params import SEGMENTS, TIERS
 from model.reporters import firm_table, region_table
 from model.rng import Streams, name_key, root_sequence
+from model.rowsum import row_sum
 from model.scenario import Scenario, load_scenario
 from model.trade import input_bonus, seller_weights, trade
 
@@ -289,7 +290,7 @@ class IndustryModel(mesa.Model):
     def _initial_margin(self, rows: np.ndarray) -> np.ndarray:
         """National after-tax operating margin by layer at step 0 (reference for entry)."""
         f, p = self.firms, self.p
-        wages = (f.employees[rows] * self.talent.wages[f.region[rows]]).sum(axis=1)
+        wages = row_sum(f.employees[rows] * self.talent.wages[f.region[rows]])
         costs = (self.input_coef[f.layer[rows]] * f.revenue[rows] + wages
                  + p["innovation.compute_share"] * f.rd[rows]
                  + p["innovation.marketing_intensity"] * f.revenue[rows]
@@ -392,7 +393,7 @@ class IndustryModel(mesa.Model):
     def update_prices(self, rows: np.ndarray) -> None:
         """Price = (1 + markup) · labour cost per unit / (1 - input coefficient)."""
         p, f = self.p, self.firms
-        wage = (self.tier_mix[f.layer[rows]] * self.talent.wages[f.region[rows]]).sum(axis=1)
+        wage = row_sum(self.tier_mix[f.layer[rows]] * self.talent.wages[f.region[rows]])
         unit_labour = p["labour.workers_per_output"] * np.exp(-f.logcap[rows]) * wage
         f.price[rows] = (1.0 + p["market.markup"]) * unit_labour / (
             1.0 - self.input_coef[f.layer[rows]])
@@ -548,7 +549,7 @@ class IndustryModel(mesa.Model):
         """Book the quarter's accounts of firms ``rows`` and update cash and loss streaks."""
         p, f, led = self.p, self.firms, self.ledger
         reg = f.region[rows]
-        wages = (f.employees[rows] * self.talent.wages[reg]).sum(axis=1)
+        wages = row_sum(f.employees[rows] * self.talent.wages[reg])
         marketing = p["innovation.marketing_intensity"] * revenue + f.marketing_extra[rows]
         overheads = self.fixed_cost[reg]
         operating = revenue - purchases - wages - marketing - overheads
@@ -599,7 +600,7 @@ class IndustryModel(mesa.Model):
         f.leading[rows] = f.revenue_smooth[rows] >= self.leading_threshold[lay]
         sizes = np.bincount(f.group[rows], minlength=int(f.group[rows].max()) + 1)
         single = sizes[f.group[rows]] == 1
-        sme = f.employees[rows].sum(axis=1) <= p["roles.sme_max_employees"]
+        sme = row_sum(f.employees[rows]) <= p["roles.sme_max_employees"]
         f.little_giant[rows] = (~f.leading[rows] & sme & single
                                 & (f.logcap[rows] >= self.little_giant_threshold[lay]))
         f.chain_master[rows] = False

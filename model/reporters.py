@@ -19,6 +19,7 @@ import numpy as np
 from agents.instruments import INSTRUMENTS
 from agents.instruments.base import REGISTRATION_HOOKS
 from model.params import LAYERS, SEGMENTS, TIERS
+from model.rowsum import row_sum
 
 if TYPE_CHECKING:
     from model.model import IndustryModel
@@ -494,7 +495,7 @@ def firm_table(model: IndustryModel) -> dict[str, np.ndarray]:
         "home_region": names[f.home[rows]],
         "layer": np.array(LAYERS, dtype=object)[f.layer[rows]],
         "segment": np.array(SEGMENTS, dtype=object)[f.segment[rows]],
-        "employees": emp.sum(axis=1),
+        "employees": row_sum(emp),
         "employees_general": emp[:, 0],
         "employees_high_end": emp[:, 1],
         "employees_composite": emp[:, 2],

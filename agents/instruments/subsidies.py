@@ -8,6 +8,7 @@ import numpy as np
 
 from agents.instruments.base import Instrument, layers_param, parse_layers, register_instrument
 from model.params import Param
+from model.rowsum import row_sum
 
 if TYPE_CHECKING:
     from model.model import IndustryModel
@@ -42,7 +43,7 @@ class TargetedSubsidy(Instrument):
         rows = rows[np.isin(f.layer[rows], parse_layers(self.settings["layers"]))]
         role = self.settings["role"]
         if role == "sme":
-            rows = rows[f.employees[rows].sum(axis=1) <= model.p["roles.sme_max_employees"]]
+            rows = rows[row_sum(f.employees[rows]) <= model.p["roles.sme_max_employees"]]
         elif role != "any":
             rows = rows[getattr(f, role)[rows]]
         if rows.size == 0:
