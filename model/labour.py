@@ -92,10 +92,10 @@ def match(model: IndustryModel, rows: np.ndarray) -> None:
     p, f, t = model.p, model.firms, model.talent
     reg = f.region[rows]
     n_r = model.n_regions
-    excess = np.maximum(f.employees[rows] - f.desired[rows], 0)
-    fired = np.ceil(excess * p["labour.layoff_rate"]).astype(np.int64)
-    f.employees[rows] -= fired
-    vac = np.maximum(f.desired[rows] - f.employees[rows], 0)
+    emp, desired = f.employees[rows], f.desired[rows]
+    fired = np.ceil(np.maximum(emp - desired, 0) * p["labour.layoff_rate"]).astype(np.int64)
+    emp -= fired
+    vac = np.maximum(desired - emp, 0)
     t.hires[:] = 0
     for k in range(len(TIERS)):
         t.seekers[:, k] += np.bincount(reg, fired[:, k], minlength=n_r).astype(np.int64)
@@ -104,11 +104,12 @@ def match(model: IndustryModel, rows: np.ndarray) -> None:
         ratio = np.divide(available, total_vac, out=np.zeros(n_r), where=total_vac > 0)
         ratio = np.minimum(ratio, 1.0)
         hires = _apportion(vac[:, k] * ratio[reg], reg, np.minimum(available, total_vac))
-        f.employees[rows, k] += hires
+        emp[:, k] += hires
         hired = np.bincount(reg, hires, minlength=n_r).astype(np.int64)
         t.seekers[:, k] -= hired
         t.hires[:, k] = hired
         t.unfilled[:, k] = total_vac.astype(np.int64) - hired
+    f.employees[rows] = emp
 
 
 def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray) -> np.ndarray:
@@ -118,8 +119,10 @@ def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray) -> np.n
     frac = quota - base
     left = np.floor(totals).astype(np.int64) - np.bincount(group, base, minlength=totals.size
                                                              ).astype(np.int64)
-    cand = np.flatnonzero(frac > 0)  # only fractional quotas can be rounded up
-    if cand.size == 0 or left.max(initial=0) <= 0:
+    if left.max(initial=0) <= 0:
+        return base
+    cand = np.flatnonzero((frac > 0) & (left[group] > 0))  # fractional, in a group with room
+    if cand.size == 0:
         return base
     # by group, then largest remainder; stable sorts keep ties in row order (the group
     # index as int16 lets numpy use its linear-time radix sort)
