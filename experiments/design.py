@@ -320,7 +320,7 @@ def load_design(path: str | Path, *, sample: bool = True) -> Design:
     analysis = {}
     if "analysis" in raw:
         table = c.table("analysis", raw["analysis"])
-        analysis = _validate_analysis(table, file)
+        analysis = _validate_analysis(table, file, list(policies))
     design = Design(name, description, file, scenario_name, scenario_path, steps,
                     replications, seed, outputs, columns, regions, firm_data, model_hook,
                     plugins, policies, sweep, analysis, focus)
@@ -330,11 +330,12 @@ def load_design(path: str | Path, *, sample: bool = True) -> Design:
     return design
 
 
-def _validate_analysis(table: dict[str, Any], file: Path) -> dict[str, Any]:
-    """The report helper validates ``[analysis]`` (imported lazily)."""
+def _validate_analysis(table: dict[str, Any], file: Path, policies: list[str]
+                       ) -> dict[str, Any]:
+    """``[analysis]`` is validated by the report's code (imported lazily)."""
     from experiments.report import validate_analysis
 
-    return validate_analysis(table, str(file))
+    return validate_analysis(table, str(file), policies)
 
 
 def _check_hook(c: _Checker, hook: str) -> None:

@@ -265,13 +265,24 @@ def _loop(make: Any, task: Any, slots: int, todo: list[RunSpec], store: ResultSt
                 if restarts > MAX_POOL_RESTARTS:
                     raise RuntimeError("the process pool broke too often (workers killed?); "
                                        "finished runs are kept, rerun to resume")
-                executor.shutdown(wait=False, cancel_futures=True)
+                _shutdown(executor, in_flight, wait=False)
                 for spec in in_flight.values():
                     queue.append(spec)
                 in_flight.clear()
                 executor = make()
     finally:
-        executor.shutdown(wait=not in_flight, cancel_futures=True)
+        _shutdown(executor, in_flight, wait=not in_flight)
+
+
+def _shutdown(executor: cf.Executor, in_flight: dict[cf.Future, RunSpec], wait: bool) -> None:
+    """Shut an executor down, cancelling what has not started (Dask's executor has no
+    ``cancel_futures`` argument)."""
+    for fut in in_flight:
+        fut.cancel()
+    try:
+        executor.shutdown(wait=wait, cancel_futures=True)
+    except TypeError:
+        executor.shutdown(wait=wait)
 
 
 def format_summary(summary: Summary, out: Path) -> str:
