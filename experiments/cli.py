@@ -77,9 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output format (default: table)")
     params.set_defaults(func=cmd_params)
 
-    docs = sub.add_parser("docs", help="regenerate docs/outputs.md and docs/parameters.md",
+    docs = sub.add_parser("docs", help="regenerate docs/outputs.md, parameters.md and api.md",
                           description="Regenerate outputs.md and parameters.md from the "
-                                      "declarations in the code.")
+                                      "declarations in the code, and api.md from the "
+                                      "docstrings of the public extension API.")
     docs.add_argument("--out", default="docs", metavar="DIR",
                       help="folder to write into (default: docs, relative to the current "
                            "folder)")

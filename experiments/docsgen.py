@@ -201,11 +201,15 @@ def render_outputs() -> str:
 
 
 def write_docs(folder: Path) -> list[Path]:
-    """Write ``outputs.md`` and ``parameters.md`` into ``folder``; return their paths."""
+    """Write ``outputs.md``, ``parameters.md`` and ``api.md`` into ``folder``; return their
+    paths."""
+    from experiments.apidocs import render_api
+
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in (("outputs.md", render_outputs()),
-                       ("parameters.md", render_parameters())):
+                       ("parameters.md", render_parameters()),
+                       ("api.md", render_api())):
         path = folder / name
         path.write_text(text, encoding="utf-8")
         written.append(path)
