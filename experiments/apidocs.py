@@ -16,7 +16,7 @@ from typing import Any
 #: (module, names) documented, in order; a class lists its own public methods and
 #: properties (for IndustryModel only the ones in :data:`MODEL_MEMBERS`).
 API: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("model.plugins", ("load_plugins", "register_instrument", "register_agent",
+    ("model.plugins", ("load_plugins", "loaded_plugins", "register_instrument", "register_agent",
                        "register_reporter", "isolated_registries", "PluginError",
                        "LoadedPlugin")),
     ("agents.instruments.base", ("Instrument", "register_instrument", "instrument_params",

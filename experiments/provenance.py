@@ -81,7 +81,26 @@ def provenance(argv: list[str] | None) -> dict[str, Any]:
         "versions": package_versions(),
         "git": git_commit(),
         "platform": platform.platform(),
+        "plugins": loaded_plugins(),
     }
+
+
+def loaded_plugins() -> list[dict[str, str]]:
+    """Plugins registered by ``model.plugins.load_plugins`` in this process, with the
+    version of the distribution that provides each (empty when none)."""
+    from importlib import metadata
+
+    from model import plugins
+
+    out = []
+    for p in plugins.loaded_plugins():
+        try:
+            version = metadata.version(p.distribution) if p.distribution else ""
+        except metadata.PackageNotFoundError:
+            version = ""
+        out.append({"group": p.group, "name": p.name, "value": p.value,
+                    "distribution": p.distribution, "version": version})
+    return out
 
 
 def parse_quarter(text: str) -> tuple[int, int]:

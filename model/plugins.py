@@ -168,6 +168,11 @@ def load_plugins(modules: Iterable[str] = (), *,
     return list(_loaded.values())
 
 
+def loaded_plugins() -> list[LoadedPlugin]:
+    """The plugins :func:`load_plugins` has loaded in this process, in load order."""
+    return list(_loaded.values())
+
+
 @contextmanager
 def isolated_registries() -> Iterator[None]:
     """Restore the instrument, agent-type and reporter registries on exit.

@@ -256,7 +256,10 @@ def test_ai_chain_run_with_an_installed_plugin(plugin_env, tmp_path):
     assert all(table["spend_rd_voucher"][i] == 0 for i in others)
     assert all(table["institute_links"][i] == 0 for i in others)
     meta = json.loads((tmp_path / "out" / "metadata.json").read_text())
-    assert "rd_voucher" in json.dumps(meta)
+    assert meta["scenario"]["resolved"]["policy"]["Shanxi"]["rd_voucher"]["budget"] == 20.0
+    assert {"group": "ai_chain.instruments", "name": "rd_voucher",
+            "value": "ai_chain_demo_plugin:RDVoucher", "distribution": "ai-chain-demo-plugin",
+            "version": "0.1.0"} in meta["plugins"]
 
     # without the plugin the same scenario is bad input naming the key: exit 2
     bare = {k: v for k, v in plugin_env.items() if k != "PYTHONPATH"}
