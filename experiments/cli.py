@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "experiments.cmd_experiment",
     "experiments.cmd_report",
     "experiments.cmd_validate",
+    "experiments.cmd_serve",
 )
 
 

@@ -1,0 +1,243 @@
+"""The browser page: Shanxi's policy levers, chain charts and a baseline overlay.
+
+Run with ``ai-chain serve`` (binds to 127.0.0.1:8765, telemetry off) or
+``SOLARA_TELEMETRY_MIXPANEL_ENABLE=False solara run server.py``. Works offline (assets come
+from ``solara-assets``; charts are matplotlib PNGs). ``$AI_CHAIN_SCENARIO`` (a preset name or
+a scenario .toml path) sets the page's default scenario and the reference run overlaid on the
+base+technology chart.
+
+UI only: the controls come from the parameter declarations
+(:mod:`experiments.ui_controls`), the charts read the model's output columns
+(:mod:`experiments.ui_charts`), and the model is built through the public API
+(``IndustryModel(params=<validated scenario>, rng=seed)``). Each browser session builds its
+own model in :func:`Page` (``solara.use_memo``), so two sessions never share steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import threading
+import time
+
+import solara
+
+from experiments import ui_charts, ui_controls
+from model.scenario import ScenarioError, load_scenario
+
+#: Chart tabs: name -> chart keys of :data:`experiments.ui_charts.CHARTS`. Only the shown
+#: tab's charts are drawn at each step, which keeps a step well under a second.
+TABS: dict[str, tuple[str, ...]] = {
+    "Chain": ("firms_by_layer", "layer_shares", "base_tech_share"),
+    "Sourcing & talent": ("local_sourcing", "talent", "vacancies"),
+    "Roles & policy": ("roles", "policy_spend", "rank"),
+    "Network & provinces": ("network", "provinces"),
+}
+#: Pause between steps while playing (seconds), so that clicks get through.
+PLAY_PAUSE_S = 0.05
+
+
+class Session:
+    """One browser session's run: the model, the record of its steps, and a lock.
+
+    Args:
+        settings: Validated settings of the first run.
+    """
+
+    def __init__(self, settings: ui_controls.RunSettings) -> None:
+        self.lock = threading.Lock()
+        self.run_id = 0
+        self.canvases = {key: ui_charts.ChartCanvas(key) for key in ui_charts.CHARTS}
+        self.reset(settings)
+
+    def reset(self, settings: ui_controls.RunSettings) -> ui_charts.Frame:
+        """Build a new model from validated settings; return its step-0 frame."""
+        from model.model import IndustryModel
+
+        model = IndustryModel(params=settings.scenario, rng=settings.seed)
+        with self.lock:
+            self.run_id += 1
+            self.settings = settings
+            self.model = model
+            self.record = ui_charts.RunRecord.for_model(self.run_id, model, settings.steps)
+            self.current = self._frame()
+            return self.current
+
+    def _frame(self) -> ui_charts.Frame:
+        view = ui_charts.network_view(self.model.snapshot(), self.record.region_names[
+            self.record.focus])
+        return self.record.frame(view)
+
+    @property
+    def finished(self) -> bool:
+        """True when the run has reached its horizon."""
+        return self.model.steps >= self.settings.steps
+
+    def step(self) -> ui_charts.Frame | None:
+        """Advance one quarter (``None`` at the horizon) and return the new frame."""
+        with self.lock:
+            if self.finished:
+                return None
+            self.model.step()
+            self.record.append(self.model.steps, self.model.region_rows)
+            self.current = self._frame()
+            return self.current
+
+
+def initial_settings() -> ui_controls.RunSettings:
+    """Settings of the page's first run: the default scenario and seed."""
+    return ui_controls.settings_from_texts(ui_controls.default_preset(), {})
+
+
+@solara.component
+def Chart(canvas: ui_charts.ChartCanvas, frame: ui_charts.Frame) -> None:
+    """One chart, redrawn only when the frame (run, step, reference) changes."""
+    deps = [canvas.key, frame.key, frame.reference is not None]
+
+    def update() -> object:
+        with canvas.lock:
+            return canvas.update(frame)
+
+    figure = solara.use_memo(update, deps)
+    with solara.Card(canvas.spec.title, classes=["ai-chart", f"chart-{canvas.key}"]):
+        # the figure is saved while this session renders; renders of a session are serial
+        solara.FigureMatplotlib(figure, dependencies=deps, format="png", dpi=ui_charts.DPI,
+                                pil_kwargs=ui_charts.PNG_OPTIONS)
+
+
+@solara.component
+def Field(spec: ui_controls.ControlSpec, text: str, message: str | None,
+          on_text: object) -> None:
+    """One control: a select for fixed choices, else a text field validated on entry."""
+    if spec.widget == "select":
+        solara.Select(spec.label, values=list(spec.choices or ()), value=text,
+                      on_value=on_text, classes=[f"lever-{spec.name}"])
+    else:
+        solara.InputText(spec.label, value=text, on_value=on_text,
+                         error=bool(message), message=message,
+                         classes=[f"lever-{spec.name}"])
+
+
+@solara.component
+def Page() -> None:
+    """The page of one browser session."""
+    session = solara.use_memo(lambda: Session(initial_settings()), [])
+    frame = solara.use_reactive(session.current)
+    preset = solara.use_reactive(session.settings.preset)
+    texts = solara.use_reactive({})
+    error = solara.use_reactive(None)
+    playing = solara.use_reactive(False)
+    tab = solara.use_reactive(next(iter(TABS)))
+
+    base = solara.use_memo(lambda: load_scenario(preset.value), [preset.value])
+    specs = solara.use_memo(lambda: ui_controls.control_specs(base), [base])
+
+    settings = session.settings
+    reference_preset = ui_controls.default_preset()
+    ref_key = (reference_preset, settings.seed, settings.steps)
+
+    def compute_reference(cancel: threading.Event):
+        return ui_charts.reference_series(*ref_key)
+
+    reference = solara.use_thread(compute_reference, dependencies=[ref_key],
+                                  intrusive_cancel=False)
+
+    def play_loop(cancel: threading.Event) -> None:
+        while playing.value and not cancel.is_set():
+            new = session.step()
+            if new is None:
+                playing.set(False)
+                return
+            frame.set(new)
+            time.sleep(PLAY_PAUSE_S)
+
+    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
+
+    def on_step() -> None:
+        if not playing.value:
+            new = session.step()
+            if new is not None:
+                frame.set(new)
+
+    def on_reset() -> None:
+        playing.set(False)
+        try:
+            new_settings = ui_controls.settings_from_texts(preset.value, texts.value, specs)
+        except ScenarioError as exc:
+            error.set(str(exc))
+            return
+        error.set(None)
+        frame.set(session.reset(new_settings))
+
+    def on_preset(value: str) -> None:
+        preset.set(value)
+        texts.set({k: v for k, v in texts.value.items() if k == "seed"})
+        error.set(None)
+
+    def setter(name: str):
+        def set_text(value: str | None) -> None:
+            texts.set({**texts.value, name: "" if value is None else str(value)})
+        return set_text
+
+    reference_name = solara.use_memo(lambda: f"{load_scenario(reference_preset).name} run",
+                                     [reference_preset])
+    ready = (reference.state == solara.ResultState.FINISHED and reference.value is not None
+             and reference.value.size == settings.steps + 1)
+    current = dataclasses.replace(frame.value, reference=reference.value if ready else None,
+                                  reference_name=reference_name)
+
+    def field(spec: ui_controls.ControlSpec) -> None:
+        text = texts.value.get(spec.name, spec.text)
+        message = ui_controls.check_text(spec, text, base)
+        Field(spec, text, message, setter(spec.name))
+
+    step_now = current.steps[-1]
+    solara.Title("ai-chain: Shanxi's AI industry chain")
+    with solara.AppBar():
+        solara.AppBarTitle("ai-chain — Shanxi's AI industry chain under policy")
+    with solara.Sidebar():
+        with solara.Card("Run", classes=["run-card"]):
+            solara.Text(f"{settings.scenario.name}, seed {settings.seed}: step {step_now} of "
+                        f"{settings.steps} ({current.quarters[-1]})", classes=["run-status"])
+            with solara.Row():
+                solara.Button("Step", on_click=on_step, color="primary",
+                              disabled=playing.value or session.finished)
+                solara.Button("Pause" if playing.value else "Play", color="primary",
+                              on_click=lambda: playing.set(not playing.value),
+                              disabled=session.finished and not playing.value)
+                solara.Button("Reset", on_click=on_reset, color="primary", outlined=True)
+            if error.value:
+                solara.Error(error.value, classes=["run-error"])
+            solara.Text("Changes apply on Reset.", style={"font-size": "small"})
+            solara.FileDownload(
+                lambda: session.record.to_csv(),
+                filename=f"ai-chain-{settings.scenario.name}-seed{settings.seed}.csv",
+                label="Download this run's data (CSV)",
+                mime_type="text/csv")
+        with solara.Card("Scenario"):
+            solara.Select("preset", values=ui_controls.preset_options(), value=preset.value,
+                          on_value=on_preset, classes=["lever-preset"])
+            for spec in specs:
+                if spec.group == "run":
+                    field(spec)
+        with solara.Card("Shanxi's policy package", classes=["levers"]):
+            from agents.instruments import INSTRUMENTS
+
+            for inst, group in ui_controls.instrument_groups(specs).items():
+                solara.HTML(tag="div", unsafe_innerHTML=(
+                    f"<b>{html.escape(inst.replace('_', ' '))}</b> — "
+                    f"{html.escape(INSTRUMENTS[inst].target)}"),
+                    style={"font-size": "small", "margin-top": "8px"})
+                budget = [s for s in group if s.setting == "budget"]
+                others = [s for s in group if s.setting != "budget"]
+                for spec in budget:
+                    field(spec)
+                if others:
+                    with solara.Details(summary=f"{inst.replace('_', ' ')} settings"):
+                        for spec in others:
+                            field(spec)
+    with solara.Column():
+        solara.ToggleButtonsSingle(value=tab, values=list(TABS), classes=["chart-tabs"])
+        with solara.ColumnsResponsive(12, large=6):
+            for key in TABS[tab.value]:
+                Chart(session.canvases[key], current)
