@@ -152,7 +152,30 @@ def render_parameters() -> str:
             out += [f"Targets: {cls.target}.", ""]
         out += [_decl_table(instrument_params(name),
                             lambda p, n=name: f"policy.<region>.{n}.{p.name}"), ""]
+    out += _plugin_sections()
     return "\n".join(out).rstrip() + "\n"
+
+
+def _plugin_sections() -> list[str]:
+    """Agent types added by plugins, and the ``[meta]`` table (docs/extending.md)."""
+    from agents.plugin import AGENT_COMMON_PARAMS
+
+    return ["## Plugin agent types: `agents.<name>.*`", "",
+            "Agent types added by plugins (docs/extending.md) are switched on and set up "
+            "under `[agents.<name>]`: every type has the two parameters below plus its own; "
+            "`ai-chain params` lists those of the installed plugins. No agent type ships "
+            "with the model. Instruments added by plugins appear as "
+            "`policy.<region>.<name>.*` with `budget`, `start`, `end` and their own "
+            "parameters.", "",
+            _decl_table(AGENT_COMMON_PARAMS, lambda p: f"agents.<name>.{p.name}"), "",
+            "## Scenario metadata: `[meta]`", "",
+            "Not parameters (no `--set`): `name` and `description` of the scenario; "
+            "`extends`, a shipped preset or a path (relative to the file) whose values this "
+            "file overrides; `start_quarter`, the calendar quarter of step 0 (default "
+            "`\"2023Q1\"`); `focus`, the focus region (default Shanxi when the scenario has "
+            "it, else its first region) that the run summary, figures, experiment analysis "
+            "and the DataCollector's `focus_*` series describe. A scenario inherits "
+            "`start_quarter` and `focus` from the file it extends.", ""]
 
 
 # --- docs/outputs.md ------------------------------------------------------------------
