@@ -18,7 +18,7 @@ import pandas as pd
 
 from experiments.analysis.data import NATIONAL, Experiment
 from experiments.analysis.effects import Panel, paired, references, unswept
-from experiments.analysis.stats import bootstrap_interval, t_interval
+from experiments.analysis.stats import bootstrap_interval, mean_stat, ratio_stat, t_interval
 
 DISC = "disc_spend"                 # cumulative discounted realized spending (focus region)
 FIRMQ = "base_tech_firm_quarters"   # cumulative base+tech firms over quarters 1..h
@@ -138,11 +138,11 @@ def cost_effectiveness(exp: Experiment, panel: Panel, horizons: list[int]) -> pd
                         e = scale * (ya.loc[both] - yb.loc[both]).to_numpy(dtype=float)
                         cc = cs.loc[both].to_numpy(dtype=float)
                         seed = a["bootstrap_seed"] + len(rows)
-                        elo, ehi = bootstrap_interval([e], np.mean, a["alpha"], a["bootstrap"],
+                        elo, ehi = bootstrap_interval([e], mean_stat, a["alpha"], a["bootstrap"],
                                                       seed)
                         # a ratio is bounded only when the gain is distinguishable from 0
                         bounded = bool(np.isfinite(elo) and elo > 0)
-                        lo, hi = (bootstrap_interval([cc, e], _ratio, a["alpha"],
+                        lo, hi = (bootstrap_interval([cc, e], ratio_stat, a["alpha"],
                                                      a["bootstrap"], seed)
                                   if bounded else (math.nan, math.nan))
                         rows.append(dict(policy=pol, reference=ref, scope=scope,
@@ -155,40 +155,53 @@ def cost_effectiveness(exp: Experiment, panel: Panel, horizons: list[int]) -> pd
     return pd.DataFrame(rows)
 
 
+def _group_t(d: pd.Series, keys: list[pd.Series], alpha: float) -> pd.DataFrame:
+    """Mean and t interval of ``d`` per group (vectorized over sweep points)."""
+    from scipy import stats as sps
+
+    g = d.groupby(keys)
+    out = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n": g.count()})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = sps.t.ppf(1 - alpha / 2, out["n"] - 1) * out["sd"] / np.sqrt(out["n"])
+    out["lo"], out["hi"] = out["mean"] - half, out["mean"] + half
+    return out
+
+
 def sweep_points(exp: Experiment, panel: Panel, horizon: int) -> pd.DataFrame:
     """Per sweep point: levers, mean level and effect (against the first reference, paired
-    by replication) of the primary outcome, and mean discounted spending at ``horizon``."""
+    by replication, with a t interval) of the primary outcome, the national effect, and mean
+    discounted spending at ``horizon``."""
     sweep = exp.design.get("sweep") or {}
     levers = list(sweep.get("levers") or {})
     man = exp.manifest[exp.manifest["point"] >= 0]
-    if man.empty:
+    primary = exp.analysis["primary"]
+    if man.empty or primary not in exp.panel.columns:
         return pd.DataFrame()
     refs = references(exp)
     ref = refs[0] if refs else None
-    primary = exp.analysis["primary"]
     alpha = exp.analysis["alpha"]
-    cols = ["policy", "point"] + [c for c in levers if c in man.columns]
-    rows = []
-    for rec in man[cols].drop_duplicates(["policy", "point"]).itertuples(index=False):
-        pol, point = rec[0], int(rec[1])
-        level = panel.values(primary, horizon, exp.focus, pol, point)
-        if level.empty:
-            continue
-        row = dict(zip(cols, rec, strict=True))
-        row.update(horizon=horizon, n=len(level), level=float(level.mean()))
-        spend = panel.values(DISC, horizon, exp.focus, pol, point)
-        row["spend"] = float(spend.mean()) if len(spend) else math.nan
-        if ref is not None:
-            d = paired(panel, primary, horizon, exp.focus, (pol, point), (ref, -1))
-            row["reference"] = ref
-            row["effect"] = float(np.mean(d)) if d.size else math.nan
-            row["lo"], row["hi"] = t_interval(d, alpha)
-            dn = paired(panel, primary, horizon, NATIONAL, (pol, point), (ref, -1))
-            row["national_effect"] = float(np.mean(dn)) if dn.size else math.nan
-            c = paired(panel, DISC, horizon, exp.focus, (pol, point), (ref, -1))
-            row["extra_spend"] = float(np.mean(c)) if c.size else math.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
+    at = exp.panel[(exp.panel["step"] == horizon) & (exp.panel["point"] >= 0)]
+    foc = at[at["scope"] == exp.focus]
+    nat = at[at["scope"] == NATIONAL]
+    keys = ["policy", "point"]
+    g = foc.groupby(keys)
+    out = pd.DataFrame({"n": g[primary].count(), "level": g[primary].mean(),
+                        "spend": g[DISC].mean()})
+    if ref is not None:
+        out["reference"] = ref
+        for frame, col, name in ((foc, primary, "effect"), (nat, primary, "national_effect"),
+                                 (foc, DISC, "extra_spend")):
+            base = panel.values(col, horizon, exp.focus if frame is foc else NATIONAL, ref)
+            d = frame[col] - frame["replication"].map(base)
+            stats = _group_t(d, [frame["policy"], frame["point"]], alpha)
+            out[name] = stats["mean"]
+            if name == "effect":
+                out["lo"], out["hi"] = stats["lo"], stats["hi"]
+    out = out.reset_index()
+    lever_cols = [c for c in levers if c in man.columns]
+    out = out.merge(man[keys + lever_cols].drop_duplicates(keys), on=keys, how="left")
+    out["horizon"] = horizon
+    return out[keys + lever_cols + [c for c in out.columns if c not in keys + lever_cols]]
 
 
 def budget_levers(exp: Experiment) -> list[str]:

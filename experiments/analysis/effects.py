@@ -23,21 +23,31 @@ INDEX = ["scope", "step", "policy", "point", "replication"]
 
 
 class Panel:
-    """Fast look-ups of one outcome's values by (scope, step, policy, point)."""
+    """Fast look-ups of one outcome's values by (scope, step, policy, point).
+
+    Attributes:
+        frame: The panel indexed by (scope, step, policy, point, replication), sorted.
+    """
 
     def __init__(self, exp: Experiment) -> None:
         self.frame = exp.panel.set_index(INDEX).sort_index()
+        flat = exp.panel.reset_index(drop=True)
+        self._cols = {c: flat[c].to_numpy() for c in flat.columns if c not in INDEX}
+        self._reps = flat["replication"].to_numpy()
+        self._groups = {tuple(k): np.sort(v) for k, v in
+                        flat.groupby(INDEX[:-1], sort=False).indices.items()}
 
     def values(self, column: str, step: int, scope: str, policy: str,
                point: int = -1) -> pd.Series:
-        """Values indexed by replication (empty when absent)."""
-        if column not in self.frame.columns:
+        """Values indexed by replication, NaNs dropped (empty when absent)."""
+        pos = self._groups.get((scope, int(step), policy, int(point)))
+        if pos is None or column not in self._cols:
             return pd.Series(dtype=float)
-        try:
-            sub = self.frame.loc[(scope, step, policy, point), column]
-        except KeyError:
-            return pd.Series(dtype=float)
-        return sub.dropna()
+        vals = self._cols[column][pos].astype(float)
+        reps = self._reps[pos]
+        ok = ~np.isnan(vals)
+        order = np.argsort(reps[ok], kind="stable")
+        return pd.Series(vals[ok][order], index=reps[ok][order])
 
 
 def unswept(exp: Experiment) -> list[str]:

@@ -163,5 +163,5 @@ def tidy(exp: Experiment, res: Results) -> pd.DataFrame:
     out["point"] = out["point"].fillna(-1).astype("int64")
     out["horizon"] = out["horizon"].astype("int64")
     for col in ("policy", "reference", "scope", "outcome", "parameter"):
-        out[col] = out[col].fillna("").astype(str)
+        out[col] = out[col].astype(object).where(out[col].notna(), "").astype(str)
     return out.reset_index(drop=True)

@@ -26,14 +26,15 @@ def t_interval(d: np.ndarray, alpha: float) -> tuple[float, float]:
     return mean - half, mean + half
 
 
-def bootstrap_interval(samples: Sequence[np.ndarray], stat: Callable[..., float],
+def bootstrap_interval(samples: Sequence[np.ndarray], stat: Callable[..., np.ndarray],
                        alpha: float, resamples: int, seed: int) -> tuple[float, float]:
     """Percentile bootstrap interval of ``stat(*samples)``, resampling replications.
 
     Args:
         samples: Arrays of equal length n (paired by replication); one index draw
             resamples all of them together.
-        stat: Function of the resampled arrays returning a number.
+        stat: Vectorized statistic: takes arrays of shape (resamples, n) and returns one
+            value per row (e.g. :func:`mean_stat`, :func:`ratio_stat`).
         alpha: 1 - confidence level.
         resamples: Number of bootstrap resamples.
         seed: Seed of the bootstrap's own generator (fixed: the interval is reproducible).
@@ -49,12 +50,22 @@ def bootstrap_interval(samples: Sequence[np.ndarray], stat: Callable[..., float]
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(resamples, n))
     with np.errstate(divide="ignore", invalid="ignore"):
-        values = np.array([stat(*(a[i] for a in arrays)) for i in idx], dtype=float)
+        values = np.asarray(stat(*(a[idx] for a in arrays)), dtype=float)
     values = values[np.isfinite(values)]
     if values.size < resamples / 2:
         return math.nan, math.nan
     lo, hi = np.quantile(values, [alpha / 2, 1 - alpha / 2])
     return float(lo), float(hi)
+
+
+def mean_stat(x: np.ndarray) -> np.ndarray:
+    """Row means (a vectorized bootstrap statistic)."""
+    return x.mean(axis=-1)
+
+
+def ratio_stat(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Row-wise ratio of means (a vectorized bootstrap statistic)."""
+    return num.mean(axis=-1) / den.mean(axis=-1)
 
 
 def paired_p_value(d: np.ndarray) -> float:
@@ -114,7 +125,7 @@ def describe(d: np.ndarray, alpha: float, quantiles: Sequence[float], interval: 
                              "mean": float(d.mean()) if d.size else math.nan,
                              "sd": float(d.std(ddof=1)) if d.size > 1 else math.nan}
     if interval == "bootstrap":
-        lo, hi = bootstrap_interval([d], np.mean, alpha, resamples, seed)
+        lo, hi = bootstrap_interval([d], mean_stat, alpha, resamples, seed)
     else:
         lo, hi = t_interval(d, alpha)
     out.update(lo=lo, hi=hi, p_value=paired_p_value(d), p_beats=prob_beats(d))
