@@ -462,6 +462,7 @@ def chart_rank(axes: list[Axes], frame: Frame) -> None:
 def chart_provinces(axes: list[Axes], frame: Frame) -> None:
     """Firms by layer in every region at the current step, the focus region highlighted."""
     (ax,) = axes
+    ax.set_xscale("symlog", linthresh=10)  # before the bars, so that a redraw is identical
     latest = frame.latest
     order = np.argsort(latest["firms_total"], kind="stable")
     names = [frame.region_names[i] for i in order]
@@ -479,7 +480,6 @@ def chart_provinces(axes: list[Axes], frame: Frame) -> None:
         tick.set_color("#c0392b" if focus else "black")
     focus_pos = names.index(frame.region)
     ax.axhspan(focus_pos - 0.5, focus_pos + 0.5, color="#c0392b", alpha=0.12, zorder=0)
-    ax.set_xscale("symlog", linthresh=10)
     ax.set_xlabel("live firms (firms, log scale)")
     ax.set_ylim(-0.6, len(order) - 0.4)
     ax.set_title(f"Firms by region and layer, {frame.quarters[-1]}")
@@ -551,6 +551,8 @@ class ChartCanvas:
             if legend is not None:
                 legend.remove()
             ax.set_prop_cycle(None)
+            ax.relim()  # forget the previous step's data limits
+            ax.autoscale(True)
         self.spec.draw(self.axes, frame)
         return self.figure
 
