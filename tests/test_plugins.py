@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tomllib
@@ -320,13 +321,13 @@ seed = 7
 """
 
 
-def run_experiment(folder: Path, env: dict, plugins: str) -> dict[str, list]:
-    """Run the two-policy design with 2 worker processes; return Shanxi's rows sorted."""
+def run_experiment(folder: Path, env: dict, plugins: str,
+                   engine: tuple[str, ...] = ("--workers", "2")) -> dict[str, list]:
+    """Run the two-policy design (default: 2 worker processes); return Shanxi's rows."""
     folder.mkdir()
     (folder / "with_plugins.toml").write_text(PLUGIN_SCENARIO)
     (folder / "design.toml").write_text(DESIGN.format(plugins=plugins))
-    proc = ai_chain("experiment", "design.toml", "--out", "out", "--workers", "2",
-                    cwd=folder, env=env)
+    proc = ai_chain("experiment", "design.toml", "--out", "out", *engine, cwd=folder, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     manifest = pq.read_table(folder / "out" / "manifest.parquet").to_pydict()
     policy = dict(zip(manifest["run_id"], manifest["policy"], strict=True))
@@ -338,7 +339,7 @@ def run_experiment(folder: Path, env: dict, plugins: str) -> dict[str, list]:
                                                  "spend_rd_voucher", "institute_links")}}
 
 
-def test_ai_chain_experiment_with_plugins_in_worker_processes(plugin_env, tmp_path):
+def test_ai_chain_experiment_with_plugins_in_pool_and_dask_workers(plugin_env, tmp_path):
     # (a) the installed plugin (entry points), loaded by every worker process
     installed = run_experiment(tmp_path / "installed", plugin_env, "")
     # (b) no installed plugin: the experiment names a module that registers the classes
@@ -353,3 +354,25 @@ def test_ai_chain_experiment_with_plugins_in_worker_processes(plugin_env, tmp_pa
             active = pol == "plugins" and step > 0
             assert (spend > 0) == active and (links > 0) == active, (pol, step)
     assert installed == named  # same runs, same numbers, however the plugin was loaded
+    # (c) a Dask cluster's worker processes load the installed plugin too
+    assert run_on_dask(tmp_path, plugin_env) == installed
+
+
+def run_on_dask(tmp_path: Path, env: dict) -> dict[str, list]:
+    """The design on a local Dask cluster started (in its own process) with ``env``."""
+    code = ("import time\n"
+            "from distributed import LocalCluster\n"
+            "c = LocalCluster(n_workers=1, threads_per_worker=1, processes=True,\n"
+            "                 host='127.0.0.1', dashboard_address=None)\n"
+            "print(c.scheduler_address, flush=True)\n"
+            "time.sleep(300)\n")
+    cluster = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               start_new_session=True)
+    try:
+        address = cluster.stdout.readline().strip()
+        assert address.startswith("tcp://127.0.0.1:"), address
+        return run_experiment(tmp_path / "dask", env, "", ("--scheduler", address))
+    finally:
+        os.killpg(cluster.pid, signal.SIGTERM)
+        cluster.wait(timeout=60)
