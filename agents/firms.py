@@ -8,6 +8,7 @@ never reused; an exiting firm's row is marked dead and its agent removed.
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 import mesa
@@ -144,11 +145,17 @@ class Firm(mesa.Agent):
         if not _batch_safe(cls, model, ModelSignals.AGENT_ADDED):
             return [cls(model, row) for row in rows]
         first = model.agent_id_counter
-        agents = []
-        for i, row in enumerate(rows.tolist()):
-            agent = cls.__new__(cls)
-            agent.model, agent.unique_id, agent.pos, agent.row = model, first + i, None, row
-            agents.append(agent)
+        new = cls.__new__
+        collecting = gc.isenabled()
+        gc.disable()  # a burst of new objects would trigger collections of the whole heap
+        try:
+            agents = [new(cls) for _ in range(len(rows))]
+            for agent, uid, row in zip(agents, range(first, first + len(agents)),
+                                       rows.tolist(), strict=True):
+                agent.__dict__.update(model=model, unique_id=uid, pos=None, row=row)
+        finally:
+            if collecting:
+                gc.enable()
         model.agent_id_counter = first + len(agents)
         model.firms.agent_id[rows] = np.arange(first, first + len(agents))
         batch = dict.fromkeys(agents)

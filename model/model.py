@@ -304,11 +304,13 @@ class IndustryModel(mesa.Model):
     # ------------------------------------------------------------------ helpers
     def register_firms(self, agents: list[Firm]) -> None:
         """Map firms' table rows to their agents."""
-        if agents:
-            need = max(a.row for a in agents) + 1 - len(self._firm_by_row)
-            self._firm_by_row.extend([None] * max(need, 0))
-        for agent in agents:
-            self._firm_by_row[agent.row] = agent
+        by_row = self._firm_by_row
+        rows = [agent.row for agent in agents]
+        top = max(rows, default=-1) + 1
+        if top > len(by_row):
+            by_row.extend([None] * (top - len(by_row)))
+        for agent, row in zip(agents, rows, strict=True):
+            by_row[row] = agent
 
     def firm_at(self, row: int) -> Firm:
         """The Firm agent of a table row."""
