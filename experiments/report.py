@@ -105,14 +105,13 @@ def write_report(out_dir: Path, *, allow_missing: bool = False,
 
 def _figures(exp: Experiment, res: Results, folder: Path) -> list[Path]:
     """Every figure the design supports, in reading order."""
-    from experiments.analysis import costs, effects, figures
+    from experiments.analysis import effects, figures
 
     out: list[Path | None] = [figures.layers(exp, effects.unswept(exp), folder / "layers.png")]
     for ref in effects.references(exp):
         out.append(figures.effect_bars(exp, res.effects, ref, folder / f"effects_vs_{ref}.png"))
     out.append(figures.distributions(exp, res.diffs, folder / "distributions.png"))
-    out.append(figures.dose_response(exp, res.points, costs.budget_levers(exp),
-                                     folder / "dose_response.png"))
+    out.append(figures.dose_response(exp, res.doses, folder / "dose_response.png"))
     out.append(figures.frontier(exp, res.frontier, folder / "frontier.png"))
     sweep = exp.design.get("sweep") or {}
     if sweep.get("method") == "grid":

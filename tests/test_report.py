@@ -71,6 +71,8 @@ POLICIES = {
     "current": dict(effect=1.0, moved=0.0, leading=0, spend=2.0, overrides={}),
     "create": dict(effect=3.0, moved=0.0, leading=1, spend=10.0, overrides={
         "policy.Shanxi.targeted_subsidy.budget": 40.0}),
+    "create_half": dict(effect=1.5, moved=0.0, leading=0, spend=5.0, overrides={
+        "policy.Shanxi.targeted_subsidy.budget": 20.0}),
     "relocate": dict(effect=3.0, moved=3.0, leading=0, spend=20.0, overrides={
         "policy.Shanxi.recruitment.budget": 80.0}),
     "sunset": dict(effect=3.0, moved=0.0, leading=0, spend=10.0, overrides={
@@ -305,6 +307,18 @@ def test_dose_response_and_frontier(synthetic: Path) -> None:
     for point, (b1, b2) in enumerate(DOSE):
         value = pts.loc[pts["point"] == point, "value"].item()
         assert value == pytest.approx(b1 / 40 + b2 / 50, abs=0.3)
+    # a family of policies differing only in the budget: create_half (20), create (40)
+    fam = s[(s["section"] == "dose_response") & (s["parameter"] == "targeted_subsidy")]
+    effect = fam[fam["statistic"] == "effect"].set_index("policy")["value"]
+    assert effect["create_half"] == pytest.approx(1.5, abs=0.3)
+    assert effect["create"] == pytest.approx(3.0, abs=0.3)
+    assert set(fam.loc[fam["statistic"] == "levels", "value"]) == {2.0}
+    sweep = s[(s["section"] == "dose_response") & (s["statistic"] == "levels")
+              & (s["parameter"] == "dose: targeted_subsidy")]
+    assert set(sweep["value"]) == {3.0}
+    text = (synthetic / "report" / "summary.md").read_text()
+    few = next(line for line in text.splitlines() if line.startswith("Fewer than 3 budget"))
+    assert "`targeted_subsidy`" in few and "`dose: targeted_subsidy`" not in few
     front = s[(s["section"] == "frontier") & (s["statistic"] == "on_frontier")]
     on = set(front.loc[front["value"] == 1.0, "policy"])
     assert "adaptive" in on and "relocate" not in on   # relocate costs more, achieves less
@@ -346,9 +360,10 @@ def ishigami_folder(out: Path, n: int = 1024, drop: list[int] | None = None,
     y = Ishigami.evaluate(x)
     reps = 2
     design = base_design(steps=1, replications=reps, policies={
-        "base": {"preset": None, "overrides": {}}}, analysis={
+        "base": {"preset": None, "overrides": {}},
+        "no_policy": {"preset": None, "overrides": {}}}, analysis={
         "primary": "ai_revenue", "outcomes": ["ai_revenue"], "horizons": [1],
-        "references": []},
+        "references": ["no_policy"]},
         sweep={"method": method, "samples": n, "second_order": False, "levels": 4,
                "policies": ["base"], "levers": {k: {"low": -math.pi, "high": math.pi}
                                                 for k in ISHIGAMI["names"]},
@@ -365,6 +380,12 @@ def ishigami_folder(out: Path, n: int = 1024, drop: list[int] | None = None,
             for t in (0, 1):
                 rows.append(dict(run_id=rid, step=t, quarter=f"q{t}", region="Shanxi",
                                  ai_revenue=float(y[point]) + noise if t else 0.0))
+    for rep in range(reps):  # the reference: a constant per seed, outside the sweep
+        rid = run_id("no_policy", -1, rep)
+        man.append(dict(run_id=rid, policy="no_policy", point=-1, replication=rep))
+        for t in (0, 1):
+            rows.append(dict(run_id=rid, step=t, quarter=f"q{t}", region="Shanxi",
+                             ai_revenue=100.0 + rep if t else 0.0))
     write_folder(out, design, pd.DataFrame(man), pd.DataFrame(rows), parts=4,
                  duplicate=0.3, shuffle_seed=5)
     return x
@@ -384,13 +405,18 @@ def test_sobol_ishigami_recovered_through_the_pipeline(tmp_path: Path) -> None:
     conf = got.loc[["x1", "x2", "x3"], "S1_conf"].to_numpy()
     assert np.all(np.abs(s1 - [0.314, 0.442, 0.0]) <= conf)   # SALib's intervals cover
     assert (out / "report" / "figures" / "sensitivity_sobol_base.png").stat().st_size > 10_000
+    # on the effect against the reference (a constant per seed): the same indices
+    eff = s[(s["section"] == "sensitivity_effect")].pivot_table(
+        index="parameter", columns="statistic", values="value")
+    assert set(s.loc[s["section"] == "sensitivity_effect", "reference"]) == {"no_policy"}
+    assert eff.loc[["x1", "x2", "x3"], "S1"].to_numpy() == pytest.approx(s1, abs=1e-6)
 
 
 def test_sobol_refuses_missing_points_and_lists_them(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "ishigami"
     ishigami_folder(out, n=64, drop=[7, 8, 9, 100])
-    with pytest.raises(MissingRuns, match=r"4 of 320 sample points missing: 7-9, 100"):
+    with pytest.raises(MissingRuns, match=r"'base': 4 of 320 sample points missing: 7-9, 100"):
         write_report(out, allow_missing=True)
     assert not (out / "report").exists()
     from experiments.cli import main
@@ -402,24 +428,43 @@ def test_sobol_refuses_missing_points_and_lists_them(tmp_path: Path,
 def test_morris_on_a_linear_function(tmp_path: Path) -> None:
     out = tmp_path / "morris"
     x = ishigami_folder(out, n=20, method="morris")
-    # overwrite the runs with y = 2 x1 + 0.5 x2 (x3 inert): SALib scales the steps to
-    # [0, 1], so mu* = |coefficient| x range (2 pi)
+    # overwrite the runs with y = 2 x1 + 0.5 x2 (x3 inert) for "base" and a reference
+    # crossed with the same sample, y = 0.5 x2 (effect = 2 x1, paired at the same point)
     shutil.rmtree(out / "runs")
-    rows = []
+    design = json.loads((out / "experiment.json").read_text())
+    design["policies"]["no_policy"] = {"preset": None, "overrides": {}}
+    design["sweep"]["policies"] = ["base", "no_policy"]
+    (out / "experiment.json").write_text(json.dumps(design))
+    man, rows = pq.read_table(out / "manifest.parquet").to_pandas(), []
+    man = man[man["policy"] == "base"]
+    ref = man.assign(policy="no_policy", run_id=[run_id("no_policy", p, r) for p, r in
+                                                 zip(man["point"], man["replication"],
+                                                     strict=True)])
+    man = pd.concat([man, ref], ignore_index=True)
+    pq.write_table(pa.Table.from_pandas(man, preserve_index=False), out / "manifest.parquet")
     for point in range(len(x)):
         for rep in range(2):
-            for t in (0, 1):
-                rows.append(dict(run_id=run_id("base", point, rep), step=t, quarter="",
-                                 region="Shanxi",
-                                 ai_revenue=2 * x[point, 0] + 0.5 * x[point, 1] if t else 0.0))
+            for pol, y in (("base", 2 * x[point, 0] + 0.5 * x[point, 1]),
+                           ("no_policy", 0.5 * x[point, 1] + rep)):
+                for t in (0, 1):
+                    rows.append(dict(run_id=run_id(pol, point, rep), step=t, quarter="",
+                                     region="Shanxi", ai_revenue=y if t else 0.0))
     (out / "runs").mkdir()
     pq.write_table(pa.Table.from_pandas(pd.DataFrame(rows)), out / "runs" / "part-0.parquet")
     write_report(out)
-    got = summary(out)
-    got = got[got["section"] == "sensitivity_level"].pivot_table(
-        index="parameter", columns="statistic", values="value")
-    assert got.loc[["x1", "x2", "x3"], "mu_star"].to_numpy() == pytest.approx(
-        [2.0 * 2 * math.pi, 0.5 * 2 * math.pi, 0.0], abs=1e-9)  # per unit of the scaled range
+    s = summary(out)
+
+    def mu_star(section: str, policy: str) -> np.ndarray:
+        got = s[(s["section"] == section) & (s["policy"] == policy)].pivot_table(
+            index="parameter", columns="statistic", values="value")
+        return got.loc[["x1", "x2", "x3"], "mu_star"].to_numpy()
+
+    # SALib scales the steps to [0, 1]: mu* = |coefficient| x range (2 pi)
+    two_pi = 2 * math.pi
+    assert mu_star("sensitivity_level", "base") == pytest.approx([2 * two_pi, 0.5 * two_pi, 0],
+                                                                  abs=1e-9)
+    assert mu_star("sensitivity_effect", "base") == pytest.approx([2 * two_pi, 0, 0], abs=1e-9)
+    assert (out / "report" / "figures" / "sensitivity_morris_base.png").is_file()
 
 
 # --- validation and the command ---------------------------------------------------------

@@ -170,7 +170,8 @@ def _group_t(d: pd.Series, keys: list[pd.Series], alpha: float) -> pd.DataFrame:
 def sweep_points(exp: Experiment, panel: Panel, horizon: int) -> pd.DataFrame:
     """Per sweep point: levers, mean level and effect (against the first reference, paired
     by replication, with a t interval) of the primary outcome, the national effect, and mean
-    discounted spending at ``horizon``."""
+    discounted spending at ``horizon``. When the reference is swept too (a policy crossed
+    with a sample of uncertain parameters), it is paired at the same point and seed."""
     sweep = exp.design.get("sweep") or {}
     levers = list(sweep.get("levers") or {})
     man = exp.manifest[exp.manifest["point"] >= 0]
@@ -189,10 +190,17 @@ def sweep_points(exp: Experiment, panel: Panel, horizon: int) -> pd.DataFrame:
                         "spend": g[DISC].mean()})
     if ref is not None:
         out["reference"] = ref
+        ref_swept = bool((foc["policy"] == ref).any())
         for frame, col, name in ((foc, primary, "effect"), (nat, primary, "national_effect"),
                                  (foc, DISC, "extra_spend")):
-            base = panel.values(col, horizon, exp.focus if frame is foc else NATIONAL, ref)
-            d = frame[col] - frame["replication"].map(base)
+            if ref_swept:  # crossed design: the reference at the same point and seed
+                base = frame[frame["policy"] == ref].set_index(["point", "replication"])[col]
+                idx = pd.MultiIndex.from_arrays([frame["point"], frame["replication"]])
+                d = frame[col] - base.reindex(idx).to_numpy()
+            else:
+                base = panel.values(col, horizon, exp.focus if frame is foc else NATIONAL,
+                                    ref)
+                d = frame[col] - frame["replication"].map(base)
             stats = _group_t(d, [frame["policy"], frame["point"]], alpha)
             out[name] = stats["mean"]
             if name == "effect":
@@ -213,8 +221,9 @@ def budget_levers(exp: Experiment) -> list[str]:
 def frontier(exp: Experiment, panel: Panel, effects: pd.DataFrame, points: pd.DataFrame,
              horizon: int) -> pd.DataFrame:
     """Cost-effectiveness frontier against the first reference: unswept policies and sweep
-    points as (extra discounted spending, effect on the primary outcome); a point is on the
-    frontier when no other point costs no more and achieves at least as much (one strictly).
+    points of sweeps over budgets as (extra discounted spending, effect on the primary
+    outcome); a point is on the frontier when no other point costs no more and achieves at
+    least as much (one strictly).
     """
     refs = references(exp)
     if not refs:
@@ -231,7 +240,7 @@ def frontier(exp: Experiment, panel: Panel, effects: pd.DataFrame, points: pd.Da
     for row in rows:
         c = paired(panel, DISC, horizon, exp.focus, (row["policy"], -1), (ref, -1))
         row["extra_spend"] = float(np.mean(c)) if c.size else math.nan
-    if not points.empty and "effect" in points.columns:
+    if not points.empty and "effect" in points.columns and budget_levers(exp):
         for rec in points.to_dict("records"):
             rows.append(dict(label=f"{rec['policy']}#{rec['point']}", policy=rec["policy"],
                              point=rec["point"], effect=rec["effect"], lo=rec["lo"],
@@ -250,3 +259,80 @@ def frontier(exp: Experiment, panel: Panel, effects: pd.DataFrame, points: pd.Da
         on[i] = not dominated.any()
     frame["on_frontier"] = on
     return frame.sort_values("extra_spend", ignore_index=True)
+
+
+def _family(pol: dict) -> tuple[object, tuple, tuple[str, ...]]:
+    over = pol.get("overrides") or {}
+    fixed = tuple(sorted((k, repr(v)) for k, v in over.items() if not k.endswith(".budget")))
+    budgets = tuple(sorted(k for k in over if k.endswith(".budget")))
+    return pol.get("preset"), fixed, budgets
+
+
+def doses(exp: Experiment, panel: Panel, effects: pd.DataFrame, points: pd.DataFrame,
+          horizon: int) -> pd.DataFrame:
+    """Dose-response tables against the first reference at ``horizon``.
+
+    Two sources: families of unswept policies that differ only in their budget overrides
+    (same preset and other settings, e.g. ``targeted_20`` ... ``targeted_160``), and sweeps
+    over ``*.budget`` levers (averaged over the other levers' values).
+
+    Returns:
+        One row per family and budget: ``family``, ``source``, ``policy``, ``budget``
+        (mRMB/year offered), ``extra_spend`` (discounted realized, vs the reference),
+        ``effect`` with ``lo``/``hi``, ``national_effect``, ``levels`` (budgets in the
+        family).
+    """
+    refs = references(exp)
+    if not refs:
+        return pd.DataFrame()
+    ref, primary = refs[0], exp.analysis["primary"]
+    rows = []
+    eff = effects
+    if not eff.empty:
+        eff = eff[(eff["reference"] == ref) & (eff["outcome"] == primary)
+                  & (eff["horizon"] == horizon)]
+    groups: dict[tuple, list[str]] = {}
+    policies = exp.design.get("policies", {})
+    for name in unswept(exp):
+        if name in refs or name not in policies:
+            continue
+        key = _family(policies[name])
+        if key[2]:
+            groups.setdefault(key, []).append(name)
+    for key, names in groups.items():
+        budgets = {n: sum(float(policies[n]["overrides"][k]) for k in key[2]) for n in names}
+        if len(names) < 2 or len(set(budgets.values())) < 2:
+            continue
+        label = "+".join(k.split(".")[-2] for k in key[2])
+        if any(r["family"] == label for r in rows):
+            label = f"{label} ({names[0]}...)"
+        for n in sorted(names, key=budgets.get):
+            foc = eff[(eff["policy"] == n) & (eff["scope"] == exp.focus)]
+            nat = eff[(eff["policy"] == n) & (eff["scope"] == NATIONAL)]
+            if foc.empty:
+                continue
+            c = paired(panel, DISC, horizon, exp.focus, (n, -1), (ref, -1))
+            rows.append(dict(family=label, source="policies", policy=n, budget=budgets[n],
+                             extra_spend=float(np.mean(c)) if c.size else math.nan,
+                             effect=float(foc["mean"].iloc[0]), lo=float(foc["lo"].iloc[0]),
+                             hi=float(foc["hi"].iloc[0]),
+                             national_effect=(float(nat["mean"].iloc[0]) if len(nat)
+                                              else math.nan), levels=len(names)))
+    if not points.empty and "effect" in points.columns:
+        for lever in budget_levers(exp):
+            if lever not in points.columns:
+                continue
+            for pol, grp in points.groupby("policy", sort=False):
+                agg = grp.groupby(lever, as_index=False)[
+                    ["effect", "lo", "hi", "national_effect", "extra_spend"]].mean()
+                for r in agg.to_dict("records"):
+                    rows.append(dict(family=f"{pol}: {lever.split('.')[-2]}", source="sweep",
+                                     policy=pol, budget=float(r[lever]),
+                                     extra_spend=r["extra_spend"], effect=r["effect"],
+                                     lo=r["lo"], hi=r["hi"],
+                                     national_effect=r["national_effect"],
+                                     levels=int(grp[lever].nunique())))
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["reference"], frame["horizon"] = ref, horizon
+    return frame

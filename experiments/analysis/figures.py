@@ -125,36 +125,35 @@ def distributions(exp: Experiment, diffs: pd.DataFrame, path: Path) -> Path | No
         return _save(fig, path)
 
 
-def dose_response(exp: Experiment, points: pd.DataFrame, levers: list[str],
-                  path: Path) -> Path | None:
-    """Effect of the primary outcome against the swept budget (mean and interval over
-    sweep points with the same budget), per swept policy and budget lever."""
-    if points.empty or "effect" not in points.columns or not levers:
+def dose_response(exp: Experiment, dose: pd.DataFrame, path: Path) -> Path | None:
+    """Effect of the primary outcome against the budget offered and against the discounted
+    realized spending it bought, one line per family (band: interval of the paired effect;
+    dashed: national effect)."""
+    if dose.empty:
         return None
-    levers = [lv for lv in levers if lv in points.columns]
-    if not levers:
-        return None
+    families = list(dict.fromkeys(dose["family"]))
+    colors = dict(zip(families, sns.color_palette(PALETTE, len(families)), strict=True))
     with sns.axes_style(STYLE):
-        fig = Figure(figsize=(5.5 * len(levers), 4.2), layout="constrained")
-        axes = fig.subplots(1, len(levers), squeeze=False).ravel()
-        for ax, lever in zip(axes, levers, strict=True):
-            agg = points.groupby(["policy", lever], as_index=False)[
-                ["effect", "lo", "hi", "national_effect"]].mean()
-            for (pol, grp), color in zip(agg.groupby("policy"),
-                                         sns.color_palette(PALETTE), strict=False):
-                grp = grp.sort_values(lever)
-                ax.plot(grp[lever], grp["effect"], marker="o", color=color,
-                        label=f"{pol} ({exp.focus})")
-                ax.fill_between(grp[lever], grp["lo"], grp["hi"], color=color, alpha=0.2)
-                ax.plot(grp[lever], grp["national_effect"], marker="s", linestyle="--",
-                        color=color, label=f"{pol} (national)")
+        fig = Figure(figsize=(12, 4.6), layout="constrained")
+        axes = fig.subplots(1, 2).ravel()
+        for ax, x, label in ((axes[0], "budget", "budget offered (mRMB/year)"),
+                             (axes[1], "extra_spend", "extra discounted realized spending vs "
+                              f"{dose['reference'].iloc[0]} (mRMB)")):
+            for fam in families:
+                grp = dose[dose["family"] == fam].sort_values(x)
+                ax.plot(grp[x], grp["effect"], marker="o", color=colors[fam],
+                        label=f"{fam} ({exp.focus})")
+                ax.fill_between(grp[x], grp["lo"], grp["hi"], color=colors[fam], alpha=0.2)
+                ax.plot(grp[x], grp["national_effect"], marker="s", linestyle="--",
+                        color=colors[fam], alpha=0.7, label=f"{fam} (national)")
             ax.axhline(0, color="black", linewidth=0.8)
-            ax.set_xlabel(lever + " (mRMB/year)")
+            ax.set_xlabel(label)
             ax.set_ylabel(f"effect on {exp.analysis['primary']} vs "
-                          f"{points['reference'].iloc[0]}")
-            ax.legend(fontsize="small")
-        fig.suptitle(f"Dose-response at {int(points['horizon'].iloc[0])} quarters "
-                     "(band: interval of the paired effect)")
+                          f"{dose['reference'].iloc[0]}")
+        axes[0].legend(fontsize="small")
+        fig.suptitle(f"Dose-response at {int(dose['horizon'].iloc[0])} quarters (band: "
+                     "interval of the paired effect; sweeps: mean over the other levers)",
+                     fontsize="medium")
         return _save(fig, path)
 
 
@@ -253,7 +252,8 @@ def sensitivity_bars(exp: Experiment, indices: pd.DataFrame, horizon: int,
                              fontsize="medium")
                 ax.legend(fontsize="small")
             level = int(round(100 * (1 - exp.analysis["alpha"])))
-            fig.suptitle(f"{pol}: {method} indices at {horizon} quarters "
-                         f"(bars: SALib's {level} % bootstrap interval)")
+            fig.suptitle(f"{pol}: {method} indices at {horizon} quarters\n"
+                         f"(error bars: SALib's {level} % bootstrap interval)",
+                         fontsize="medium")
             out.append(_save(fig, folder / f"sensitivity_{method}_{_slug(pol)}.png"))
     return out

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.analysis import costs, effects, sensitivity
+from experiments.analysis import effects, sensitivity
 from experiments.analysis.data import NATIONAL, Experiment
 from experiments.analysis.pipeline import Results
 from experiments.analysis.spec import DERIVED_DOCS, LOWER_IS_BETTER
@@ -228,25 +228,23 @@ def _cost(exp: Experiment, res: Results) -> list[str]:
 
 def _dose(exp: Experiment, res: Results) -> list[str]:
     out = []
-    pts, front = res.points, res.frontier
-    budget = costs.budget_levers(exp)
-    if not pts.empty and "effect" in pts.columns and budget:
-        for lever in budget:
-            if lever not in pts.columns:
-                continue
-            levels = sorted(pts[lever].unique())
-            agg = pts.groupby(["policy", lever], as_index=False)[
-                ["effect", "lo", "hi", "national_effect", "extra_spend"]].mean()
-            rows = [[f"`{r['policy']}`", num(r[lever]), interval(r["effect"], r["lo"], r["hi"]),
-                     num(r["national_effect"]), num(r["extra_spend"])]
-                    for r in agg.to_dict("records")]
-            out += [f"## Dose–response: `{lever}`", ""]
-            if len(levels) < 3:
-                out += [f"Only {len(levels)} budget levels: a dose–response needs at least 3.",
-                        ""]
-            out += [table(["policy", "budget (mRMB/year)",
-                           f"effect on `{exp.analysis['primary']}` [interval]",
-                           "national effect", "extra discounted spending"], rows), ""]
+    dose, front = res.doses, res.frontier
+    if not dose.empty:
+        out += [f"## Dose–response at {res.horizon} quarters", "",
+                f"Effect on `{exp.analysis['primary']}` in {exp.focus} against "
+                f"`{dose['reference'].iloc[0]}` by budget offered, with the discounted "
+                "realized spending it bought (extra vs the reference) and the national effect."
+                " Sweep rows average the points' effects and interval bounds over the other "
+                "levers' values.", ""]
+        few = sorted({r.family for r in dose.itertuples() if r.levels < 3})
+        if few:
+            out += ["Fewer than 3 budget levels (not a dose–response): "
+                    + ", ".join(f"`{f}`" for f in few) + ".", ""]
+        rows = [[f"`{r.family}`", f"`{r.policy}`", num(r.budget), num(r.extra_spend),
+                 interval(r.effect, r.lo, r.hi), num(r.national_effect)]
+                for r in dose.itertuples()]
+        out += [table(["family", "policy", "budget (mRMB/year)", "extra discounted spending",
+                       "effect [interval]", "national effect"], rows), ""]
     if not front.empty:
         on = front[front["on_frontier"]]
         out += [f"## Cost-effectiveness frontier at {res.horizon} quarters", "",

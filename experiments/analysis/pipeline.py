@@ -29,6 +29,7 @@ class Results:
     frontier: pd.DataFrame
     adaptive: pd.DataFrame
     sensitivity: pd.DataFrame
+    doses: pd.DataFrame = field(default_factory=pd.DataFrame)
     diffs: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
@@ -77,12 +78,13 @@ def analyse(exp: Experiment, progress: Callable[[str], None] = lambda s: None) -
     ce = costs.cost_effectiveness(exp, panel, [horizon])
     points = costs.sweep_points(exp, panel, horizon)
     front = costs.frontier(exp, panel, eff, points, horizon)
+    dose = costs.doses(exp, panel, eff, points, horizon)
     progress("adaptive policies")
     adapt = adaptive.tune_and_evaluate(exp, panel, horizon)
     progress("sensitivity")
     sens = sensitivity.analyze(exp, panel)
     return Results(horizon, horizons, eff, pair, par, pers, spend, ce, points, front, adapt,
-                   sens, primary_diffs(exp, panel, horizon))
+                   sens, dose, primary_diffs(exp, panel, horizon))
 
 
 TIDY = ["section", "policy", "point", "reference", "scope", "outcome", "horizon", "parameter",
@@ -138,6 +140,15 @@ def tidy(exp: Experiment, res: Results) -> pd.DataFrame:
                                          "outcome": "outcome", "horizon": "horizon"},
               desc + ["tuned_spend", "static_spend", "same_budget"]),
     ]
+    if not res.doses.empty:
+        d = res.doses.assign(outcome=exp.analysis["primary"], scope=exp.focus, point=-1,
+                             parameter=res.doses["family"])
+        frames.append(_melt(d, "dose_response", {"policy": "policy", "point": "point",
+                                                 "reference": "reference", "scope": "scope",
+                                                 "outcome": "outcome", "horizon": "horizon",
+                                                 "parameter": "parameter"},
+                            ["budget", "extra_spend", "effect", "lo", "hi", "national_effect",
+                             "levels"]))
     if not res.points.empty:
         frames.append(_melt(res.points, "sweep_point",
                             {"policy": "policy", "point": "point", "horizon": "horizon"},

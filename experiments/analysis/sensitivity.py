@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.analysis.data import Experiment
-from experiments.analysis.effects import Panel, references, report_horizons
+from experiments.analysis.effects import Panel, report_horizons
 from experiments.analysis.spec import MissingRuns
 
 METHODS = ("sobol", "morris")
@@ -88,16 +88,22 @@ def _ranges(idx: list[int]) -> str:
 def point_means(exp: Experiment, panel: Panel, policy: str, outcome: str, horizon: int,
                 reference: str | None) -> np.ndarray:
     """Mean over replications of the outcome (or of its paired effect against
-    ``reference``) at each sample point, in sample order."""
+    ``reference``: at the same sample point and seed when the reference is swept too, else
+    its unswept run with the same seed) at each sample point, in sample order."""
     total = expected_points(exp.design["sweep"])
     sel = panel.frame.xs((exp.focus, horizon, policy), level=("scope", "step", "policy"))
     if outcome not in sel.columns:
         return np.full(total, np.nan)
     vals = sel[outcome]
     if reference is not None:
-        ref = panel.values(outcome, horizon, exp.focus, reference, -1)
-        reps = vals.index.get_level_values("replication")
-        vals = pd.Series(vals.to_numpy() - ref.reindex(reps).to_numpy(), index=vals.index)
+        if reference in swept_policies(exp):  # crossed: same point and seed
+            ref = panel.frame.xs((exp.focus, horizon, reference),
+                                 level=("scope", "step", "policy"))[outcome]
+            base = ref.reindex(vals.index).to_numpy()
+        else:
+            ref = panel.values(outcome, horizon, exp.focus, reference, -1)
+            base = ref.reindex(vals.index.get_level_values("replication")).to_numpy()
+        vals = pd.Series(vals.to_numpy() - base, index=vals.index)
     means = vals.groupby(level="point").mean()
     return means.reindex(range(total)).to_numpy(dtype=float)
 
@@ -129,14 +135,17 @@ def analyze(exp: Experiment, panel: Panel) -> pd.DataFrame:
     a = exp.analysis
     conf = 1.0 - a["alpha"]
     resamples = min(int(a["bootstrap"]), 1000)
-    ref = exp.analysis.get("sensitivity_reference") or None
-    refs = references(exp)
     swept = swept_policies(exp)
+    ref = exp.analysis.get("sensitivity_reference") or None
+    have = set(exp.panel["policy"].unique())
     if ref is None:
-        ref = next((r for r in refs if r not in swept), None)
-    kinds = [("level", None)] + ([("effect", ref)] if ref is not None else [])
+        ref = next((r for r in exp.analysis["references"] if r in have), None)
+    if ref is not None and ref not in have:
+        exp.notes.append(f"sensitivity_reference {ref!r} has no runs: indices of levels only.")
+        ref = None
     rows = []
     for pol in swept:
+        kinds = [("level", None)] + ([("effect", ref)] if ref not in (None, pol) else [])
         for outcome in exp.outcome_columns():
             for h in report_horizons(exp):
                 for kind, against in kinds:
