@@ -67,7 +67,7 @@ class VentureCapital(PluginAgent):
     def initialize(self) -> None:
         """Set up the portfolio."""
         self.layers = parse_layers(self.settings["layers"])
-        self.portfolio: set[int] = set()  # agent ids of funded firms (never iterated)
+        self.portfolio: set[int] = set()  # funded firms' agent ids (order never used)
         self.invested = 0.0  # this quarter, mRMB
         self.total_invested = 0.0
 
