@@ -116,6 +116,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         figs = figures.write_all(base, neutral, tmp / "figures")
         settings["seconds"] = time.perf_counter() - t0
         report.write(tmp, facts, settings, figs)
+        tmp.chmod(0o755)  # mkdtemp creates it private
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)

@@ -88,7 +88,7 @@ def test_exit_age_lr_detects_and_accepts():
 
 
 # ------------------------------------------------------------------ end to end
-SEEDS, STEPS, BURN_IN = 3, 40, 12
+SEEDS, STEPS, BURN_IN = 3, 40, 16
 
 
 @pytest.fixture(scope="module")
