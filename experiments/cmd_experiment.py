@@ -41,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     exp.add_argument("--flush-runs", type=int, default=200, metavar="N",
                      help="finished runs kept in memory before a part file is written "
                           "(default: 200; a part is also written every 30 s)")
+    exp.add_argument("--no-report", action="store_true",
+                     help="do not write DIR/report/ at the end (write it later with "
+                          "`ai-chain report DIR`)")
     exp.set_defaults(func=cmd_experiment)
 
     st = subparsers.add_parser("status", help="runs planned, done, failed and missing",
@@ -99,16 +102,34 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     if summary.missing > 0:
         return EXIT_FAILED
+    if args.no_report:
+        print(f"report: not written (--no-report); `ai-chain report {out}` writes it")
+        return EXIT_OK
+    if design.model:
+        print(f"report: skipped (the runs come from the model hook {design.model!r}; the "
+              "report analyses the industry model's region tables)")
+        return EXIT_OK
     return _report(out)
 
 
 def _report(out: Path) -> int:
+    """Write DIR/report/; a failing report does not undo the runs (exit 1)."""
+    import traceback
+
     try:
         from experiments.report import write_report
     except ImportError as exc:
         print(f"report: skipped ({exc}); run `ai-chain report {out}` once it is available")
         return EXIT_OK
-    path = write_report(out)
+    try:
+        path = write_report(out)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # the results are on disk; say so and exit 1
+        traceback.print_exc()
+        print(f"report: failed ({type(exc).__name__}: {exc}); the runs are complete in "
+              f"{out / 'runs'}; retry with `ai-chain report {out}`")
+        return EXIT_FAILED
     print(f"report: {path}")
     return EXIT_OK
 

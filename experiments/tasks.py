@@ -62,14 +62,15 @@ def worker_init(plugins: tuple[str, ...] = ()) -> None:
     if problems:
         raise RuntimeError("; ".join(problems))
     cap_threads()
-    load_plugins(plugins)  # installed entry points, then the experiment's modules
+    _plugins(tuple(plugins))  # installed entry points, then the experiment's modules
 
 
 def run_task(spec: RunSpec) -> TaskResult:
     """Run one experiment run; errors are returned, not raised."""
     t0 = time.perf_counter()
     try:
-        load_plugins(spec.plugins)  # once per process (any engine); then a no-op
+        _plugins(spec.plugins)  # once per process (any engine): scanning entry points
+        # costs tens of milliseconds, too much to repeat for every short run
         if spec.model:
             table = _run_hook(spec)
             firms = None
@@ -87,6 +88,11 @@ def run_task_capped(spec: RunSpec) -> TaskResult:
     initializer of ours)."""
     cap_threads()
     return run_task(spec)
+
+
+@lru_cache(maxsize=8)
+def _plugins(modules: tuple[str, ...]) -> None:
+    load_plugins(modules)
 
 
 @lru_cache(maxsize=8)

@@ -241,7 +241,7 @@ def test_hash_seed_does_not_change_results(tmp_path, serial_small):
     reference = sorted_frame(serial_small)
     for seed, workers in (("1", "2"), ("4242", "1")):
         proc = ai_chain("experiment", "tiny.toml", "--out", f"h{seed}", "--workers", workers,
-                        cwd=tmp_path, PYTHONHASHSEED=seed)
+                        "--no-report", cwd=tmp_path, PYTHONHASHSEED=seed)
         assert proc.returncode == 0, proc.stderr
         pd.testing.assert_frame_equal(sorted_frame(tmp_path / f"h{seed}"), reference,
                                       check_exact=True)
@@ -256,7 +256,7 @@ def test_kill_9_then_resume_complete_without_duplicates(tmp_path):
     write(tmp_path / "k.toml", SMALL_DESIGN.replace("steps = 3", f"steps = {steps}")
           .replace("replications = 2", f"replications = {reps}"))
     cmd = [str(AI_CHAIN), "experiment", "k.toml", "--out", "out", "--workers", "2",
-           "--flush-runs", "2"]
+           "--flush-runs", "2", "--no-report"]
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     runs = tmp_path / "out" / "runs"
@@ -324,7 +324,7 @@ def test_failure_recorded_others_complete_retry_reruns(tmp_path):
     manifest = pq.read_table(out / "manifest.parquet").to_pandas()
     finals = df[(df.step == 5) & (df.region == "A")].merge(manifest, on="run_id")
     # the drift shows: mean final level rises with the lever
-    means = finals.groupby("drift").level.mean()
+    means = finals.groupby("drift")["level"].mean()
     assert means[0.0] < means[1.0] < means[2.0]
 
 
