@@ -65,6 +65,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         raise BadInput(f"--workers {workers}: expected an integer >= 1")
     if args.flush_runs < 1:
         raise BadInput(f"--flush-runs {args.flush_runs}: expected an integer >= 1")
+    if workers > 1 and not args.scheduler and not args.dry_run:
+        runner.start_fork_server()  # its imports overlap with validation and planning
     design = load_design(args.file)
     specs = plan_runs(design)
     out = Path(args.out) if args.out else Path("runs") / "experiments" / design.name

@@ -20,6 +20,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import multiprocessing
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -80,15 +81,35 @@ class SerialExecutor(cf.Executor):
         return future
 
 
-def process_pool(workers: int, plugins: tuple[str, ...] = ()) -> cf.ProcessPoolExecutor:
-    """A process pool with an explicit forkserver context and preloaded modules."""
-    from experiments.tasks import worker_init
-
+def _context() -> multiprocessing.context.BaseContext:
+    """The forkserver context (spawn where there is none), with the preload list set."""
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
         else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(list(PRELOAD))
+    return ctx
+
+
+def start_fork_server() -> threading.Thread | None:
+    """Start the fork server (which imports :data:`PRELOAD`) in a background thread, so
+    that its imports overlap with planning; the pool waits for it when it starts."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    from multiprocessing import forkserver
+
+    _context()
+    thread = threading.Thread(target=forkserver.ensure_running, daemon=True,
+                              name="ai-chain-forkserver")
+    thread.start()
+    return thread
+
+
+def process_pool(workers: int, plugins: tuple[str, ...] = ()) -> cf.ProcessPoolExecutor:
+    """A process pool with an explicit forkserver context and preloaded modules."""
+    from experiments.tasks import worker_init
+
+    ctx = _context()
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                   initializer=worker_init, initargs=(tuple(plugins),))
 

@@ -165,7 +165,7 @@ class ResultStore:
     """
 
     def __init__(self, out: Path, flush_runs: int = 200, flush_seconds: float = 30.0,
-                 flush_rows: int = 250_000) -> None:
+                 flush_rows: int = 100_000) -> None:
         self.out = out
         self.flush_runs = max(int(flush_runs), 1)
         self.flush_seconds = flush_seconds

@@ -1,0 +1,236 @@
+"""Experiment runner against ``mesa.batch_run``; parallel efficiency; Dask overhead; memory.
+
+Measured side by side in one run, each timing repeated and the median reported:
+
+1. Throughput on a 50-run job (the same model, scenario, horizon and number of runs):
+   our runner on 2 workers (process pool, per-step region rows written to Parquet) vs
+   ``mesa.batch_run`` with ``number_processes=1`` and ``2`` (its DataCollector rows kept
+   in memory). ``batch_run`` sets the "spawn" start method for the whole process, so each
+   of its timings runs in a fresh subprocess (timed inside it, after imports).
+2. Parallel efficiency on 2 workers for runs of about 1 s: serial time / (2 x pool time).
+3. A local Dask cluster (2 workers x 1 thread, started before timing) vs the pool.
+4. Parent memory over 1,000 short runs with per-step output of baseline size (31 regions x
+   41 steps x 64 columns per run, from a hook), in a subprocess: peak RSS and RSS samples.
+
+Usage: ``.venv/bin/python benchmarks/runner_throughput.py [--repeats 3] [--quick]``.
+Prints a Markdown section for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SMALL = REPO / "tests" / "data" / "small.toml"
+BENCH = Path(__file__).resolve().parent
+
+
+def design_text(name: str, scenario: Path | str, steps: int, runs: int,
+                model: str = "") -> str:
+    hook = f'model = "{model}"\n' if model else f'scenario = "{scenario}"\n'
+    return (f'[experiment]\nname = "{name}"\n{hook}steps = {steps}\n'
+            f"replications = {runs}\nseed = 7\noutputs = \"every\"\n")
+
+
+def time_runner(text: str, workers: int = 2, scheduler: str | None = None) -> float:
+    """Seconds for our runner to plan, run and store the design (pool start included)."""
+    from experiments.design import load_design
+    from experiments.runner import execute
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-runner-"))
+    try:
+        (tmp / "d.toml").write_text(text)
+        design = load_design(tmp / "d.toml")
+        devnull = open(os.devnull, "w")  # noqa: SIM115
+        t = time.perf_counter()
+        summary = execute(design, tmp / "out", workers=workers, scheduler=scheduler,
+                          progress_stream=devnull)
+        elapsed = time.perf_counter() - t
+        assert summary.failed == 0 and summary.succeeded == design.run_count, summary
+        return elapsed
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+BATCH_CHILD = r"""
+import sys, time
+import mesa
+from model.model import IndustryModel
+preset, steps, runs, procs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+t = time.perf_counter()
+rows = mesa.batch_run(IndustryModel, parameters={"preset": preset}, number_processes=procs,
+                      rng=list(range(runs)), data_collection_period=1, max_steps=steps,
+                      display_progress=False)
+print(time.perf_counter() - t, len(rows))
+"""
+
+
+def time_batch_run(preset: Path, steps: int, runs: int, procs: int) -> float:
+    """Seconds ``mesa.batch_run`` takes (timed inside a fresh process, after imports)."""
+    out = subprocess.run([sys.executable, "-c", BATCH_CHILD, str(preset), str(steps),
+                          str(runs), str(procs)], capture_output=True, text=True, check=True,
+                         cwd=REPO)
+    seconds, rows = out.stdout.split()
+    assert int(rows) == runs * (steps + 1), (rows, runs, steps)
+    return float(seconds)
+
+
+MEMORY_CHILD = r"""
+import json, os, sys, threading, time, resource
+from pathlib import Path
+import psutil
+from experiments.design import load_design
+from experiments.runner import execute
+tmp = Path(sys.argv[1])
+design = load_design(tmp / "d.toml")
+proc = psutil.Process()
+samples = []
+stop = threading.Event()
+def sample():
+    while not stop.is_set():
+        samples.append(proc.memory_info().rss / 2**20)
+        time.sleep(0.5)
+th = threading.Thread(target=sample, daemon=True); th.start()
+t = time.perf_counter()
+s = execute(design, tmp / "out", workers=2, progress_stream=open(os.devnull, "w"))
+elapsed = time.perf_counter() - t
+stop.set(); th.join()
+n = len(samples)
+print(json.dumps({"runs": s.succeeded, "seconds": elapsed,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rss_quartiles_mb": [samples[min(n - 1, int(q * n))] for q in
+                                       (0.1, 0.25, 0.5, 0.75, 1.0)] if n else []}))
+"""
+
+
+def memory_run(runs: int) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-memory-"))
+    try:
+        (tmp / "d.toml").write_text(design_text("mem", "", 40, runs, "bench_hooks:wide"))
+        env = {**os.environ, "PYTHONPATH": str(BENCH) + os.pathsep
+               + os.environ.get("PYTHONPATH", "")}
+        out = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(tmp)],
+                             capture_output=True, text=True, check=True, env=env, cwd=REPO)
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        rows = 0
+        import pyarrow.parquet as pq
+
+        for part in (tmp / "out" / "runs").glob("part-*.parquet"):
+            rows += pq.read_metadata(part).num_rows
+        result["rows"] = rows
+        result["parts"] = len(list((tmp / "out" / "runs").glob("part-*.parquet")))
+        return result
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def med(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
+    args = parser.parse_args()
+    sys.path.insert(0, str(BENCH))
+    reps = args.repeats
+    n_runs, steps = (10, 10) if args.quick else (50, 20)
+    lines = []
+    load0 = os.getloadavg()
+
+    # 1. throughput on a 50-run job
+    ours, b1, b2 = [], [], []
+    text = design_text("tp", SMALL, steps, n_runs)
+    for _ in range(reps):
+        ours.append(time_runner(text, workers=2))
+        b1.append(time_batch_run(SMALL, steps, n_runs, 1))
+        b2.append(time_batch_run(SMALL, steps, n_runs, 2))
+        print(f"throughput repeat: ours {ours[-1]:.1f} s, batch_run(1) {b1[-1]:.1f} s, "
+              f"batch_run(2) {b2[-1]:.1f} s", file=sys.stderr)
+    best = min(med(b1), med(b2))
+    ratio = best / med(ours)
+    lines += [
+        f"**1. Throughput, {n_runs} runs of tests/data/small.toml x {steps} steps** "
+        f"(medians of {reps}; wall time from the call, pool start-up included):", "",
+        "| engine | median s | runs/s |", "|---|---|---|",
+        f"| ai-chain runner, process pool, 2 workers | {med(ours):.1f} | "
+        f"{n_runs / med(ours):.2f} |",
+        f"| mesa.batch_run, number_processes=1 | {med(b1):.1f} | {n_runs / med(b1):.2f} |",
+        f"| mesa.batch_run, number_processes=2 | {med(b2):.1f} | {n_runs / med(b2):.2f} |",
+        "", f"Ratio to the better batch_run: **{ratio:.2f}x** (target >= 2x: "
+        f"{'met' if ratio >= 2 else 'NOT met'}).", ""]
+
+    # 2. parallel efficiency, ~1 s runs (baseline, 12 steps)
+    eff_runs = 8 if args.quick else 20
+    text1 = design_text("eff", "baseline", 12, eff_runs)
+    serial, pool = [], []
+    for _ in range(reps):
+        serial.append(time_runner(text1, workers=1))
+        pool.append(time_runner(text1, workers=2))
+        print(f"efficiency repeat: serial {serial[-1]:.1f} s, pool {pool[-1]:.1f} s",
+              file=sys.stderr)
+    eff = med(serial) / (2 * med(pool))
+    per_run = med(serial) / eff_runs
+    lines += [
+        f"**2. Parallel efficiency**, {eff_runs} runs of the baseline x 12 steps "
+        f"({per_run:.2f} s per run serially): serial {med(serial):.1f} s, pool of 2 "
+        f"{med(pool):.1f} s -> efficiency **{eff:.0%}** (target >= 85 %: "
+        f"{'met' if eff >= 0.85 else 'NOT met'}).", ""]
+
+    # 3. Dask vs pool (cluster start-up excluded)
+    from distributed import LocalCluster
+
+    t = time.perf_counter()
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None)
+    start = time.perf_counter() - t
+    dask, pool2 = [], []
+    try:
+        for _ in range(reps):
+            dask.append(time_runner(text1, scheduler=cluster.scheduler_address))
+            pool2.append(time_runner(text1, workers=2))
+            print(f"dask repeat: dask {dask[-1]:.1f} s, pool {pool2[-1]:.1f} s",
+                  file=sys.stderr)
+    finally:
+        cluster.close()
+    over = med(dask) / med(pool2) - 1
+    lines += [
+        f"**3. Local Dask cluster** (2 workers x 1 thread; start-up {start:.1f} s, not "
+        f"counted) on the same {eff_runs} runs: {med(dask):.1f} s vs pool {med(pool2):.1f} s "
+        f"(pool start-up included) -> overhead **{over:+.0%}** (target <= 10 %: "
+        f"{'met' if over <= 0.10 else 'NOT met'}).", ""]
+
+    # 4. parent memory
+    mem_runs = 100 if args.quick else 1000
+    mem = memory_run(mem_runs)
+    q = ", ".join(f"{x:.0f}" for x in mem["rss_quartiles_mb"])
+    lines += [
+        f"**4. Parent memory**, {mem['runs']} runs with per-step output "
+        f"({mem['rows']:,} rows of 64 float columns, {mem['parts']} part files, "
+        f"{mem['seconds']:.0f} s): peak RSS **{mem['peak_mb']:.0f} MB** (target < 500 MB: "
+        f"{'met' if mem['peak_mb'] < 500 else 'NOT met'}); RSS at 10/25/50/75/100 % of the "
+        f"run: {q} MB.", ""]
+
+    load1 = os.getloadavg()
+    header = [
+        "## Experiments runner", "",
+        f"`benchmarks/runner_throughput.py --repeats {reps}`, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; load average "
+        f"{load0[0]:.1f} at the start, {load1[0]:.1f} at the end (a shared machine).", ""]
+    print("\n".join(header + lines))
+
+
+if __name__ == "__main__":
+    main()
