@@ -67,9 +67,13 @@ def _design(exp: Experiment) -> list[str]:
     out += [table(["policy", "package"], rows), ""]
     sweep = d.get("sweep")
     if sweep:
-        levers = ", ".join(f"`{k}` {v}" for k, v in (sweep.get("levers") or {}).items())
-        out += [f"- Sweep: {sweep.get('method')} over {levers} (samples {sweep.get('samples')}),"
-                f" applied to {', '.join(sensitivity.swept_policies(exp))}.", ""]
+        levers = ", ".join(
+            f"`{k}` " + (f"in {v['values']}" if "values" in v else
+                         f"in [{num(v.get('low'))}, {num(v.get('high'))}]")
+            for k, v in (sweep.get("levers") or {}).items())
+        n = len(exp.manifest.loc[exp.manifest["point"] >= 0, "point"].unique())
+        out += [f"- Sweep: {sweep.get('method')} over {levers}: {n} sample points, applied to "
+                f"{', '.join(sensitivity.swept_policies(exp))}.", ""]
     return out
 
 
@@ -104,6 +108,44 @@ def _method(exp: Experiment, res: Results) -> list[str]:
             f"replications, seed {a['bootstrap_seed']}).", ""]
 
 
+def _budget_check(exp: Experiment, res: Results, winner: str) -> list[str]:
+    """Which comparisons of the winner are not at equal discounted realized spending."""
+    sp = res.spending
+    if sp.empty:
+        return []
+    at = sp[sp["horizon"] == res.horizon].set_index("policy")["mean"]
+    if winner not in at.index:
+        return []
+    tol = exp.analysis["equal_budget_tolerance"]
+    mine = float(at[winner])
+    refs = set(effects.references(exp))
+    other = [(p, float(v)) for p, v in at.items() if p != winner and p not in refs
+             and abs(v - mine) > tol * max(abs(mine), 1e-9)]
+    text = (f"Its discounted realized spending over {res.horizon} quarters is {num(mine)} mRMB"
+            + (". Not at equal budget (beyond ±" + f"{tol:.0%}" + "): "
+               + ", ".join(f"`{p}` ({num(v)})" for p, v in other)
+               + "; compare those by cost-effectiveness." if other else
+               f"; every other non-reference package is within ±{tol:.0%} of it."))
+    return ["", text]
+
+
+def _national_check(exp: Experiment, res: Results, winner: str) -> list[str]:
+    """The winner's effect in the focus region beside its national effect."""
+    eff = res.effects
+    if eff.empty:
+        return []
+    sel = eff[(eff["policy"] == winner) & (eff["outcome"] == exp.analysis["primary"])
+              & (eff["horizon"] == res.horizon)]
+    foc = sel[sel["scope"] == exp.focus]
+    nat = sel[sel["scope"] == NATIONAL]
+    if foc.empty or nat.empty:
+        return []
+    f, n = foc.iloc[0], nat.iloc[0]
+    return ["", f"Against `{f['reference']}`: {interval(f['mean'], f['lo'], f['hi'])} in "
+                f"{exp.focus}, {interval(n['mean'], n['lo'], n['hi'])} nationally (firms "
+                f"moved from other provinces count in {exp.focus} only)."]
+
+
 def _claim(exp: Experiment, res: Results) -> list[str]:
     out = ["## Primary claim", ""]
     pw = res.pairwise
@@ -122,6 +164,7 @@ def _claim(exp: Experiment, res: Results) -> list[str]:
         w = winners[0]
         out.append(f"**`{w}` beats every other policy** on `{primary}` in {exp.focus} at "
                    f"{res.horizon} quarters after Holm's correction (α = {alpha}).")
+        out += _budget_check(exp, res, w) + _national_check(exp, res, w)
     elif not sig.empty:
         out.append(f"After Holm's correction (α = {alpha}), these differences on `{primary}` "
                    f"at {res.horizon} quarters are significant: "
