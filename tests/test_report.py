@@ -341,6 +341,52 @@ def test_figures_exist_and_are_not_blank(synthetic: Path) -> None:
         assert f"(figures/{name})" in text
 
 
+def test_adaptive_sweep_tuned_only_on_tuning_seeds(tmp_path: Path) -> None:
+    """The adaptive variant is chosen on replications [0, k): a point that is best only on
+    the evaluation seeds must not be chosen."""
+    from experiments.analysis import pipeline
+    from experiments.analysis.data import load_experiment
+
+    reps, steps = 20, 2
+    lever = "policy.Shanxi.adaptive.step"
+    # effect on Shanxi's tech firms by (policy, point); the trap: point 2 wins on reps >= 10
+    effect = {("no_policy", -1): 0.0, ("static_a", -1): 2.0, ("static_b", -1): 2.5,
+              ("adapt", 0): 1.0, ("adapt", 1): 3.0, ("adapt", 2): 2.0}
+    common = np.random.default_rng(1).normal(0, 4, size=reps)
+    rng = np.random.default_rng(2)
+    man, rows = [], []
+    for (pol, point), eff in effect.items():
+        for rep in range(reps):
+            rid = run_id(pol, point, rep)
+            man.append(dict(run_id=rid, policy=pol, point=point, replication=rep,
+                            **{lever: [0.1, 0.3, 0.5][point] if point >= 0 else np.nan}))
+            e = eff + (4.0 if (pol, point) == ("adapt", 2) and rep >= 10 else 0.0)
+            for t in range(steps + 1):
+                tech = 20 + common[rep] + (e if t else 0.0) + rng.normal(0, 0.3)
+                rows.append(dict(run_id=rid, step=t, quarter="", region="Shanxi",
+                                 firms_base=5.0, firms_tech=tech, firms_app=50.0,
+                                 firms_total=55.0 + tech, leading_firms=2.0,
+                                 policy_spend=(10.0 if t and pol != "no_policy" else 0.0)))
+    policies = {p: {"preset": None, "overrides": {}} for p, _ in effect}
+    design = base_design(steps=steps, replications=reps, policies=policies, sweep={
+        "method": "grid", "samples": 0, "second_order": False, "levels": 4,
+        "policies": ["adapt"], "levers": {lever: {"values": [0.1, 0.3, 0.5]}},
+        "problem": None}, analysis={"horizons": [2], "references": ["no_policy"],
+                                    "outcomes": ["base_tech_firms"], "interval": "bootstrap",
+                                    "bootstrap": 500})
+    out = tmp_path / "adaptive"
+    write_folder(out, design, pd.DataFrame(man), pd.DataFrame(rows))
+    exp = load_experiment(out)
+    res = pipeline.analyse(exp)
+    row = res.adaptive[res.adaptive["scope"] == "Shanxi"].iloc[0]
+    assert row["point"] == 1 and row["static"] == "static_b" and row["same_budget"]
+    assert row["n"] == 10 and row["lo"] <= 0.5 <= row["hi"]
+    # bootstrap intervals (interval = "bootstrap") cover the known effects too
+    e = res.effects.set_index(["policy", "scope", "horizon"])
+    assert e.loc[("static_b", "Shanxi", 2), "lo"] <= 2.5 <= e.loc[("static_b", "Shanxi", 2),
+                                                                    "hi"]
+
+
 # --- sensitivity ------------------------------------------------------------------------
 ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
 
