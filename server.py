@@ -35,6 +35,8 @@ TABS: dict[str, tuple[str, ...]] = {
 }
 #: Pause between steps while playing (seconds), so that clicks get through.
 PLAY_PAUSE_S = 0.05
+#: Longest wait for the page to show a step while playing (seconds).
+SHOW_TIMEOUT_S = 10.0
 
 
 class Session:
@@ -46,6 +48,7 @@ class Session:
 
     def __init__(self, settings: ui_controls.RunSettings) -> None:
         self.lock = threading.Lock()
+        self.shown = threading.Event()  # set when the page has drawn the current frame
         self.run_id = 0
         self.canvases = {key: ui_charts.ChartCanvas(key) for key in ui_charts.CHARTS}
         self.reset(settings)
@@ -148,7 +151,11 @@ def Page() -> None:
             if new is None:
                 playing.set(False)
                 return
+            session.shown.clear()
             frame.set(new)
+            # wait until the page has drawn this step: stepping on while a render is in
+            # progress would keep it re-rendering without ever sending the result
+            session.shown.wait(timeout=SHOW_TIMEOUT_S)
             time.sleep(PLAY_PAUSE_S)
 
     solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
@@ -185,6 +192,7 @@ def Page() -> None:
              and reference.value.size == settings.steps + 1)
     current = dataclasses.replace(frame.value, reference=reference.value if ready else None,
                                   reference_name=reference_name)
+    solara.use_effect(session.shown.set, [current.key, ready])  # runs once the page is drawn
 
     def field(spec: ui_controls.ControlSpec) -> None:
         text = texts.value.get(spec.name, spec.text)

@@ -244,6 +244,11 @@ def reference_series(preset: str, seed: int, steps: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------ drawing
+def _marker(frame: Frame) -> str | None:
+    """A dot per point while a run has a single step (a line needs two points)."""
+    return "o" if len(frame.steps) == 1 else None
+
+
 def time_axis(ax: Axes, frame: Frame) -> None:
     """Quarter labels on the x axis over the whole horizon (stable while playing)."""
     last = max(frame.horizon, int(frame.steps[-1]))
@@ -269,11 +274,11 @@ def chart_layer_shares(axes: list[Axes], frame: Frame) -> None:
     nat = frame.national
     total = nat["firms_total"].to_numpy()
     for color, lay in zip(colors, LAYERS, strict=True):
-        ax.plot(frame.steps, 100 * frame.focus[f"share_{lay}"], color=color,
+        ax.plot(frame.steps, 100 * frame.focus[f"share_{lay}"], marker=_marker(frame), color=color,
                 label=f"{frame.region}: {LAYER_NAMES[lay]}")
         national = np.divide(nat[f"firms_{lay}"].to_numpy(), total,
                              out=np.zeros(total.size), where=total > 0)
-        ax.plot(frame.steps, 100 * national, color=color, linestyle="--",
+        ax.plot(frame.steps, 100 * national, marker=_marker(frame), color=color, linestyle="--",
                 label=f"national: {LAYER_NAMES[lay]}")
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(PercentFormatter())
@@ -287,20 +292,21 @@ def chart_base_tech_vs_baseline(axes: list[Axes], frame: Frame) -> None:
     """Base+technology share of the run, with the baseline run (same seed) overlaid."""
     (ax,) = axes
     colors = sns.color_palette(PALETTE, 3)
-    ax.plot(frame.steps, 100 * frame.focus["base_tech_share"], color=colors[0],
-            label=f"{frame.region}: this run")
+    ax.plot(frame.steps, 100 * frame.focus["base_tech_share"], marker=_marker(frame),
+            color=colors[0], label=f"{frame.region}: this run")
     if frame.reference is not None:
         ref = frame.reference
         ax.plot(np.arange(ref.size), 100 * ref, color=colors[1], linestyle="--",
                 label=f"{frame.region}: {frame.reference_name} (same seed)")
     else:
-        ax.text(0.98, 0.04, f"{frame.reference_name} run: computing…", ha="right",
+        ax.text(0.98, 0.04, f"{frame.reference_name}: computing…", ha="right",
                 va="bottom", transform=ax.transAxes, fontsize="small", color="0.4")
     nat = frame.national
     total = nat["firms_total"].to_numpy()
     national = np.divide((nat["firms_base"] + nat["firms_tech"]).to_numpy(), total,
                          out=np.zeros(total.size), where=total > 0)
-    ax.plot(frame.steps, 100 * national, color=colors[2], linestyle=":", label="national")
+    ax.plot(frame.steps, 100 * national, marker=_marker(frame), color=colors[2], linestyle=":",
+            label="national")
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(PercentFormatter())
     ax.set_ylabel("base + technology share (%)")
@@ -317,7 +323,8 @@ def chart_local_sourcing(axes: list[Axes], frame: Frame) -> None:
               "local_sourcing_app": "application demand"}
     colors = sns.color_palette(PALETTE, 3)
     for color, (col, label) in zip(colors, labels.items(), strict=True):
-        ax.plot(frame.steps, 100 * frame.focus[col], color=color, label=label)
+        ax.plot(frame.steps, 100 * frame.focus[col], marker=_marker(frame), color=color,
+                label=label)
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(PercentFormatter())
     ax.set_ylabel("supplied by local firms (%)")
@@ -358,14 +365,15 @@ def chart_roles(axes: list[Axes], frame: Frame) -> None:
               "integrators": "integrators", "chain_masters": "chain masters"}
     colors = sns.color_palette(PALETTE, len(labels))
     for color, (col, label) in zip(colors, labels.items(), strict=True):
-        top.plot(frame.steps, frame.focus[col], color=color, label=label)
+        top.plot(frame.steps, frame.focus[col], marker=_marker(frame), color=color, label=label)
     top.set_ylim(bottom=0)
     top.set_ylabel("firms (firms)")
     top.set_title(f"{frame.region}: firm roles")
     top.legend(fontsize="x-small", loc="upper left", ncol=2)
     time_axis(top, frame)
     top.set_xlabel("")
-    bottom.plot(frame.steps, 100 * frame.focus["integrator_project_share"], color=colors[2])
+    bottom.plot(frame.steps, 100 * frame.focus["integrator_project_share"],
+                marker=_marker(frame), color=colors[2])
     bottom.set_ylim(0, 100)
     bottom.yaxis.set_major_formatter(PercentFormatter())
     bottom.set_ylabel("won by local integrators (%)")
