@@ -458,6 +458,43 @@ def test_sobol_ishigami_recovered_through_the_pipeline(tmp_path: Path) -> None:
     assert eff.loc[["x1", "x2", "x3"], "S1"].to_numpy() == pytest.approx(s1, abs=1e-6)
 
 
+def test_sobol_through_runner_and_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    """`ai-chain experiment` on the Ishigami hook, then `ai-chain report`: the report's
+    indices equal SALib's on the function evaluated at the manifest's sample, in order."""
+    from SALib.analyze import sobol
+
+    from experiments.cli import main
+
+    monkeypatch.syspath_prepend(str(ROOT / "tests" / "data"))
+    from runner_hooks import ishigami
+
+    levers = "".join(f"[sweep.levers.x{i}]\nlow = {-math.pi!r}\nhigh = {math.pi!r}\n"
+                     for i in (1, 2, 3))
+    design = tmp_path / "ish.toml"
+    design.write_text(f"""[experiment]
+model = "runner_hooks:ishigami"
+steps = 1
+seed = 1
+[sweep]
+method = "sobol"
+samples = 128
+{levers}""", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["experiment", str(design), "--out", str(out), "--workers", "1"]) == 0
+    assert main(["report", str(out), "--quiet"]) == 0
+    man = pq.read_table(out / "manifest.parquet").to_pandas().sort_values("point")
+    y = np.array([ishigami(dict(x1=a, x2=b, x3=c), None, 1)["y"][0]
+                  for a, b, c in man[["x1", "x2", "x3"]].to_numpy()])
+    problem = json.loads((out / "experiment.json").read_text())["sweep"]["problem"]
+    want = sobol.analyze(problem, y, calc_second_order=False, num_resamples=1000, seed=12345)
+    s = summary(out)
+    got = s[s["section"] == "sensitivity_level"].pivot_table(
+        index="parameter", columns="statistic", values="value").loc[["x1", "x2", "x3"]]
+    for key in ("S1", "ST", "S1_conf", "ST_conf"):
+        assert got[key].to_numpy() == pytest.approx(want[key], abs=1e-9), key
+
+
 def test_sobol_refuses_missing_points_and_lists_them(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "ishigami"

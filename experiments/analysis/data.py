@@ -115,8 +115,23 @@ def read_manifest(out_dir: Path) -> pd.DataFrame:
     return frame
 
 
-def read_runs(out_dir: Path, wanted: list[str]) -> pd.DataFrame:
-    """Region rows of ``DIR/runs/`` for the ``wanted`` columns that exist, deduplicated."""
+def _hook_outcomes(analysis: dict, columns: list[str], notes: list[str]) -> None:
+    """With a hook model, outcomes absent from the runs fall back to the runs' columns."""
+    present = [o for o in analysis["outcomes"] if o in columns]
+    if present:
+        analysis["outcomes"] = present
+        if analysis["primary"] not in present:
+            analysis["primary"] = present[0]
+        return
+    analysis["outcomes"] = list(columns)
+    analysis["primary"] = columns[0] if columns else analysis["primary"]
+    notes.append(f"The hook model's runs do not hold the declared outcomes: every column "
+                 f"is reported ({', '.join(columns)}); primary: `{analysis['primary']}`.")
+
+
+def read_runs(out_dir: Path, wanted: list[str] | None) -> pd.DataFrame:
+    """Region rows of ``DIR/runs/`` for the ``wanted`` columns that exist (every numeric
+    column when None), deduplicated."""
     runs = out_dir / "runs"
     files = sorted(p for p in runs.glob("*.parquet") if not p.name.startswith((".", "_")))
     if not files:
@@ -127,6 +142,11 @@ def read_runs(out_dir: Path, wanted: list[str]) -> pd.DataFrame:
     if missing_keys:
         raise BadInput(f"{runs}: columns {missing_keys} are missing; run tables hold "
                        "run_id, step, region and region-table columns")
+    if wanted is None:
+        import pyarrow as pa
+
+        wanted = [f.name for f in dataset.schema
+                  if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)]
     cols = KEYS + [c for c in dict.fromkeys(wanted) if c in names and c not in KEYS]
     frame = dataset.to_table(columns=cols).to_pandas()
     frame["run_id"] = frame["run_id"].astype(str)
@@ -152,7 +172,7 @@ def _national(rows: pd.DataFrame, value_cols: list[str], notes: list[str],
         for col in value_cols:
             frame[col] = np.nan
         return frame
-    additive = [c for c in value_cols if c in spec.outcome_names() and spec.is_additive(c)]
+    additive = [c for c in value_cols if spec.is_additive(c)]
     frame = rows.groupby(["run_id", "step"], as_index=False, sort=False)[additive].sum()
     for col in value_cols:
         if col in additive:
@@ -185,8 +205,10 @@ def load_experiment(out_dir: Path) -> Experiment:
         raise BadInput(f"{out_dir}: not a folder; give an experiment folder written by "
                        "`ai-chain experiment`")
     design = _read_json(out_dir / "experiment.json")
+    hook = bool(design.get("model"))
     analysis = spec.validate_analysis(design.get("analysis") or {},
-                                      str(design.get("file") or out_dir / "experiment.json"))
+                                      str(design.get("file") or out_dir / "experiment.json"),
+                                      free_outcomes=hook)
     manifest = read_manifest(out_dir)
     focus = str(design.get("focus_region") or "Shanxi")
     steps = int(design.get("steps") or manifest.get("steps", pd.Series([0])).max())
@@ -198,8 +220,15 @@ def load_experiment(out_dir: Path) -> Experiment:
 
     spend = [c for c in REGION_REPORTERS if c.startswith("spend_")]
     wanted = list(dict.fromkeys(ALWAYS + outcome_cols + spend))
+    if hook:  # a hook model's own columns: keep every numeric column
+        wanted = None
     rows = read_runs(out_dir, wanted)
     value_cols = [c for c in rows.columns if c not in KEYS]
+    if hook:
+        _hook_outcomes(analysis, value_cols, notes)
+        regions = rows["region"].unique()
+        if focus not in regions and len(regions) == 1:
+            focus = str(regions[0])
 
     focus_rows = rows[rows["region"] == focus].drop(columns="region")
     if not rows.empty and focus_rows.empty:

@@ -51,8 +51,10 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 def _design(exp: Experiment) -> list[str]:
     d = exp.design
     planned, done = len(exp.manifest), len(exp.manifest) - len(exp.missing)
+    base = (f"model hook `{d['model']}`" if d.get("model") else
+            f"base scenario `{d.get('scenario', '')}`")
     out = ["## Design", "",
-           f"- File: `{d.get('file', '')}`; base scenario `{d.get('scenario', '')}`; "
+           f"- File: `{d.get('file', '')}`; {base}; "
            f"{exp.steps} quarters; {exp.replications} replications (seed {d.get('seed')}, "
            f"replication i shares its seed across every policy and sweep point); outputs: "
            f"{d.get('outputs', 'every')}; model version {d.get('model_version', '?')}.",

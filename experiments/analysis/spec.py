@@ -60,17 +60,21 @@ def outcome_names() -> list[str]:
 
 
 def outcome_unit(name: str) -> str:
-    """The unit of an outcome (``"firms"`` for derived counts)."""
+    """The unit of an outcome (``"firms"`` for derived counts; ``""`` for a hook model's
+    own columns)."""
     from model.reporters import REGION_REPORTERS
 
     if name in DERIVED:
         return "firms"
-    return REGION_REPORTERS[name].unit
+    rep = REGION_REPORTERS.get(name)
+    return rep.unit if rep is not None else ""
 
 
 def is_additive(name: str) -> bool:
-    """True if the outcome's national value is the sum over regions."""
-    return outcome_unit(name) in ADDITIVE_UNITS
+    """True if the outcome's national value is the sum over regions (a hook model's own
+    columns are summed)."""
+    unit = outcome_unit(name)
+    return unit in ADDITIVE_UNITS or unit == ""
 
 
 def source_columns(name: str) -> tuple[str, ...]:
@@ -81,13 +85,18 @@ def source_columns(name: str) -> tuple[str, ...]:
 class _Check:
     """Raises :class:`BadInput` naming the file, the key, the value and what is allowed."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, free_outcomes: bool = False) -> None:
         self.file = file
+        self.free = free_outcomes
 
     def fail(self, key: str, value: Any, allowed: str) -> None:
         raise BadInput(f"{self.file}: analysis.{key} = {value!r}: {allowed}")
 
     def outcome(self, key: str, value: Any) -> str:
+        if self.free:
+            if not isinstance(value, str) or not value:
+                self.fail(key, value, "an outcome: a column of the hook model's output")
+            return value
         names = outcome_names()
         if not isinstance(value, str) or value not in names:
             self.fail(key, value, "an outcome: a region-table column (see docs/outputs.md) "
@@ -121,13 +130,16 @@ class _Check:
 
 
 def validate_analysis(table: dict | None, file: str,
-                      policies: Iterable[str] | None = None) -> dict:
+                      policies: Iterable[str] | None = None, *,
+                      free_outcomes: bool = False) -> dict:
     """Validate the ``[analysis]`` table of an experiment file and fill in its defaults.
 
     Args:
         table: The table as parsed from TOML (``None`` or empty: all defaults).
         file: The experiment file, named in error messages.
         policies: The design's policy names, if known: references must be among them.
+        free_outcomes: Accept any outcome name (designs whose ``model`` is a hook function
+            with its own columns); the report checks them against the runs.
 
     Returns:
         A new dict with every key of :data:`DEFAULTS`; ``outcomes`` starts with ``primary``;
@@ -137,7 +149,7 @@ def validate_analysis(table: dict | None, file: str,
         BadInput: An unknown key or a bad value (the message names file, key, value and
             what is allowed).
     """
-    check = _Check(file)
+    check = _Check(file, free_outcomes)
     table = {} if table is None else table
     if not isinstance(table, dict):
         raise BadInput(f"{file}: analysis = {table!r}: a table of analysis settings "
