@@ -251,10 +251,12 @@ def test_hash_seed_does_not_change_results(tmp_path, serial_small):
 
 def test_kill_9_then_resume_complete_without_duplicates(tmp_path):
     """The CLI killed with SIGKILL (whole process group) mid-experiment resumes to the
-    complete set; no run is duplicated even before deduplication."""
+    complete set, with no run duplicated even before deduplication, and writes the report
+    once every run is done."""
     steps, reps = 6, 12
     write(tmp_path / "k.toml", SMALL_DESIGN.replace("steps = 3", f"steps = {steps}")
-          .replace("replications = 2", f"replications = {reps}"))
+          .replace("replications = 2", f"replications = {reps}")
+          + '\n[analysis]\nreferences = ["none"]\nhorizons = [2, 6]\n')
     cmd = [str(AI_CHAIN), "experiment", "k.toml", "--out", "out", "--workers", "2",
            "--flush-runs", "2", "--no-report"]
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=_env(), start_new_session=True,
@@ -269,9 +271,10 @@ def test_kill_9_then_resume_complete_without_duplicates(tmp_path):
     partial = status(tmp_path / "out")
     assert 0 < partial["done"] < 2 * reps, partial
     assert partial["missing"] == 2 * reps - partial["done"]
-    again = ai_chain(*cmd[1:], cwd=tmp_path)
+    again = ai_chain(*cmd[1:-1], cwd=tmp_path)  # the same command, with the report
     assert again.returncode == 0, again.stderr
     assert f"{partial['done']} already done" in again.stdout
+    assert (tmp_path / "out" / "report" / "summary.md").is_file()
     files = [str(p) for p in sorted(runs.glob("part-*.parquet"))]
     raw = ds.dataset(files, format="parquet").to_table(
         columns=["run_id", "step", "region"]).to_pandas()
