@@ -20,6 +20,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -63,8 +64,9 @@ class Summary:
 
     @property
     def missing(self) -> int:
-        """Planned runs without results after this call."""
-        return self.planned - self.skipped_done - self.succeeded
+        """Planned runs neither done nor failed after this call."""
+        return (self.planned - self.skipped_done - self.succeeded - self.failed
+                - self.skipped_failed)
 
 
 class SerialExecutor(cf.Executor):
@@ -206,6 +208,38 @@ def execute(design: Design, out: Path, *, workers: int = 2, scheduler: str | Non
     """
     t0 = time.perf_counter()
     specs = plan_runs(design) if specs is None else specs
+    with writer_lock(out):
+        return _execute(design, out, specs, t0, workers, scheduler, retry_failed,
+                        progress_stream, flush_runs, flush_seconds)
+
+
+@contextlib.contextmanager
+def writer_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``out`` (released by the OS even after ``kill -9``).
+
+    Raises:
+        BadInput: Another process is writing into ``out``.
+    """
+    import fcntl
+
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise BadInput(f"--out {out}: another `ai-chain experiment` is writing into "
+                           "this folder; wait for it or choose another --out") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _execute(design: Design, out: Path, specs: list[RunSpec], t0: float, workers: int,
+             scheduler: str | None, retry_failed: bool, progress_stream: TextIO | None,
+             flush_runs: int, flush_seconds: float) -> Summary:
     prepare_out(design, specs, out)
     done = done_run_ids(out)
     failures = read_failures(out)
@@ -365,8 +399,9 @@ def status(out: Path) -> dict[str, Any]:
     planned = manifest.column("run_id").to_pylist()
     done = done_run_ids(out) & set(planned)
     failures = read_failures(out)
+    planned_set = set(planned)
     failed_rows = [r for r in failures.to_pylist() if r["run_id"] not in done
-                   and r["run_id"] in set(planned)]
+                   and r["run_id"] in planned_set]
     last: dict[str, dict[str, Any]] = {}
     for r in failed_rows:
         last[r["run_id"]] = r
