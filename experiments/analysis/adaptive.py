@@ -5,7 +5,8 @@ when the sweep varies ``policy.<focus>.adaptive.*`` levers for it. Replications 
 tune: among an adaptive policy's sweep points (or the policy itself when it is not swept)
 the one with the best mean primary outcome at the primary horizon is chosen, and so is the
 best static (non-adaptive, non-reference) package whose discounted realized spending is
-within the equal-budget tolerance. Replications ``[k, n)``, not used for either choice,
+within the equal-budget tolerance (if there is none, the one closest in realized spending,
+flagged ``same_budget = False``). Replications ``[k, n)``, not used for either choice,
 evaluate the chosen adaptive variant against the chosen static package (paired).
 """
 
@@ -79,19 +80,22 @@ def tune_and_evaluate(exp: Experiment, panel: Panel, horizon: int) -> pd.DataFra
             continue
         best = max(scores, key=scores.get)
         spend = _mean_on(panel.values(DISC, horizon, exp.focus, pol, best), tune)
-        close, fallback = [], []
+        close, nearest = [], []
         for st in statics:
             sp = _mean_on(panel.values(DISC, horizon, exp.focus, st), tune)
             score = s * _mean_on(panel.values(primary, horizon, exp.focus, st), tune)
             if not np.isfinite(score):
                 continue
-            fallback.append((score, st, sp))
-            if np.isfinite(sp) and np.isfinite(spend) and abs(sp - spend) <= tol * abs(spend):
+            gap = abs(sp - spend) if np.isfinite(sp) and np.isfinite(spend) else math.inf
+            nearest.append((gap, -score, st, sp))
+            if gap <= tol * abs(spend):
                 close.append((score, st, sp))
-        pool = close or fallback
-        if not pool:
+        if close:
+            _, static, static_spend = max(close)
+        elif nearest:  # none at the same budget: the one closest in realized spending
+            _, _, static, static_spend = min(nearest)
+        else:
             continue
-        _, static, static_spend = max(pool)
         for scope in (exp.focus, NATIONAL):
             ya = panel.values(primary, horizon, scope, pol, best)
             yb = panel.values(primary, horizon, scope, static)

@@ -197,7 +197,8 @@ def pareto(exp: Experiment, panel: Panel, horizon: int) -> pd.DataFrame:
 
 
 def persistence(effects: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
-    """For sunset policies: the primary effect at the sunset quarter and after it."""
+    """For sunset policies: the primary effect at the sunset quarter and after it, and the
+    share of the sunset effect that remains (only when that effect's interval excludes 0)."""
     ends = sunset_ends(exp)
     if effects.empty or not ends:
         return pd.DataFrame()
@@ -211,10 +212,12 @@ def persistence(effects: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
             if end not in grp.index:
                 continue
             base = grp.loc[end, "mean"]
+            # a share is meaningful only if the effect at the sunset is distinguishable from 0
+            real = bool(grp.loc[end, "lo"] > 0 or grp.loc[end, "hi"] < 0)
             for h in grp.index[grp.index >= end]:
                 rows.append(dict(policy=pol, reference=ref, scope=scope, outcome=primary,
                                  sunset=end, horizon=int(h), mean=grp.loc[h, "mean"],
                                  lo=grp.loc[h, "lo"], hi=grp.loc[h, "hi"],
                                  share_of_sunset_effect=(grp.loc[h, "mean"] / base
-                                                         if base else math.nan)))
+                                                         if real else math.nan)))
     return pd.DataFrame(rows)

@@ -36,9 +36,10 @@ def interval(mean: object, lo: object, hi: object) -> str:
 def pct(x: object) -> str:
     """A probability as a percentage."""
     try:
-        return f"{100 * float(x):.0f} %"  # type: ignore[arg-type]
+        v = float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return "–"
+    return f"{100 * v:.0f} %" if math.isfinite(v) else "–"
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -309,7 +310,9 @@ def _persistence(exp: Experiment, res: Results) -> list[str]:
              interval(r.mean, r.lo, r.hi), pct(r.share_of_sunset_effect)]
             for r in p.itertuples()]
     return ["## Persistence after the sunset", "",
-            "Effect of the primary outcome at the quarter the policy ends and later.", "",
+            "Effect of the primary outcome at the quarter the policy ends and later; the "
+            "share of the sunset effect that remains is shown only when the effect at the "
+            "sunset is distinguishable from zero.", "",
             table(["policy", "against", "scope", "ends at", "quarter", "effect [interval]",
                    "share of effect at sunset"], rows), ""]
 
@@ -325,8 +328,10 @@ def _adaptive(exp: Experiment, res: Results) -> list[str]:
     first = ad.iloc[0]
     return ["## Adaptive policies, evaluated on fresh seeds", "",
             f"Tuned (choice of adaptive variant and of the best static package at the same "
-            f"realized budget) on replications {first['tune_reps']}; evaluated on "
-            f"replications {first['eval_reps']}, which played no part in the choice.", "",
+            f"realized budget, or, if none is within ±"
+            f"{exp.analysis['equal_budget_tolerance']:.0%}, the one closest in realized "
+            f"spending) on replications {first['tune_reps']}; evaluated on replications "
+            f"{first['eval_reps']}, which played no part in the choice.", "",
             table(["adaptive", "best static", "scope", "spend (tuned)", "spend (static)",
                    "same budget", "adaptive − static [interval]", "P(adaptive better)"],
                   rows), ""]
