@@ -126,24 +126,23 @@ def _run_model(spec: RunSpec) -> tuple[pa.Table, pa.Table | None]:
 
     def collect() -> None:
         step = model.steps
-        rows = model.region_rows
-        parts["step"].append(np.full(keep.size, step, dtype=np.int64))
-        parts["quarter"].append(np.full(keep.size, quarter_label(start, step), dtype=object))
-        parts["region"].append(kept_names)
-        for k in columns:
-            parts[k].append(np.asarray(rows[k])[keep])
-        if spec.firm_data == "every" or (spec.firm_data == "final" and step == spec.steps):
+        final = step == spec.steps
+        if spec.outputs == "every" or final:
+            rows = model.region_rows
+            parts["step"].append(np.full(keep.size, step, dtype=np.int64))
+            parts["quarter"].append(np.full(keep.size, quarter_label(start, step),
+                                            dtype=object))
+            parts["region"].append(kept_names)
+            for k in columns:
+                parts[k].append(np.asarray(rows[k])[keep])
+        if spec.firm_data == "every" or (spec.firm_data == "final" and final):
             firms = model.firm_rows()
             n = len(next(iter(firms.values()))) if firms else 0
             firm_parts.append({"step": np.full(n, step, dtype=np.int64), **firms})
 
-    if spec.outputs == "every":
-        collect()
+    collect()
     for _ in range(spec.steps):
         model.step()
-        if spec.outputs == "every":
-            collect()
-    if spec.outputs == "final":
         collect()
     model.finalize()
     merged = {k: np.concatenate(v) for k, v in parts.items()}

@@ -331,6 +331,38 @@ def test_failure_recorded_others_complete_retry_reruns(tmp_path):
     assert means[0.0] < means[1.0] < means[2.0]
 
 
+def test_output_selection_final_rows_columns_regions_and_firms(tmp_path):
+    """outputs = "final", columns, regions (+ the focus region) and firm rows every step."""
+    design = load_design(write(tmp_path / "o.toml", f"""
+[experiment]
+scenario = "{SMALL}"
+steps = 2
+seed = 5
+outputs = "final"
+firm_data = "every"
+columns = ["firms_total", "base_tech_share"]
+regions = ["Beijing"]
+"""))
+    assert execute(design, tmp_path / "out", workers=1).succeeded == 1
+    runs = read_runs(tmp_path / "out")
+    assert runs.column_names == ["run_id", "step", "quarter", "region", "firms_total",
+                                 "base_tech_share"]
+    assert runs.column("region").to_pylist() == ["Beijing", "Shanxi"]
+    assert runs.column("step").to_pylist() == [2, 2]
+    assert runs.column("quarter").to_pylist() == ["2023Q3", "2023Q3"]
+    firms = ds.dataset(str(tmp_path / "out" / "firms"), format="parquet").to_table()
+    assert sorted(set(firms.column("step").to_pylist())) == [0, 1, 2]
+    shanxi = firms.filter(pa_compute_equal(firms, "region", "Shanxi"))
+    final = shanxi.filter(pa_compute_equal(shanxi, "step", 2)).num_rows
+    assert final == runs.column("firms_total").to_pylist()[1]
+
+
+def pa_compute_equal(table, column, value):
+    import pyarrow.compute as pc
+
+    return pc.equal(table.column(column), value)
+
+
 def test_other_outputs_refused_on_resume(tmp_path, serial_small):
     design = load_design(write(tmp_path / "t.toml", SMALL_DESIGN.replace(
         'outputs = "every"', 'outputs = "final"')))
