@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from experiments.analysis.data import NATIONAL, Experiment
 
@@ -92,6 +93,7 @@ def effect_bars(exp: Experiment, effects: pd.DataFrame, reference: str,
                     ax.errorbar(mean, y, xerr=np.nan_to_num(err), fmt="none", ecolor="black",
                                 elinewidth=1, capsize=2)
                 ax.axvline(0, color="black", linewidth=0.8)
+                ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
                 ax.set_yticks(np.arange(len(policies)), policies)
                 ax.invert_yaxis()
                 ax.set_title(f"{outcome} ({scope})", fontsize="medium")
