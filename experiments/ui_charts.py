@@ -311,7 +311,7 @@ def chart_base_tech_vs_baseline(axes: list[Axes], frame: Frame) -> None:
     ax.yaxis.set_major_formatter(PercentFormatter())
     ax.set_ylabel("base + technology share (%)")
     ax.set_title(f"{frame.region}: base + technology share of firms")
-    ax.legend(fontsize="x-small", loc="upper left")
+    ax.legend(fontsize="x-small", loc="lower right")
     time_axis(ax, frame)
 
 
