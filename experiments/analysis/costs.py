@@ -39,11 +39,14 @@ def add_cumulative(exp: Experiment) -> None:
     quarters 1..step; they are NaN where a run's rows do not cover every quarter (outputs =
     "final"). ``cum_spend_<instrument>`` holds the undiscounted cumulative spending.
     """
-    panel = exp.panel.sort_values(["scope", "run_id", "step"], ignore_index=True)
+    # one series per (scope, policy, point, replication): a run_id can stand for several
+    # sample points (Morris and grid samples repeat points; the runner runs them once)
+    run = ["scope", "policy", "point", "replication"]
+    panel = exp.panel.sort_values(run + ["step"], ignore_index=True)
     rate = float(exp.analysis["discount_rate"])
     step = panel["step"].to_numpy()
     factor = np.where(step > 0, (1.0 + rate) ** (-step / 4.0), 0.0)
-    keys = [panel["scope"], panel["run_id"]]
+    keys = [panel[k] for k in run]
     # a run covers quarters 1..step only if it has every step up to it
     count = panel.assign(one=(step > 0).astype(float)).groupby(keys)["one"].cumsum()
     complete = count.to_numpy() == step
