@@ -21,9 +21,14 @@ import threading
 import time
 
 import solara
+from solara.server import settings as solara_settings
 
 from experiments import ui_charts, ui_controls
 from model.scenario import ScenarioError, load_scenario
+
+# No telemetry, also when started with a plain `solara run server.py` (`ai-chain serve` also
+# sets SOLARA_TELEMETRY_MIXPANEL_ENABLE=False before Solara starts).
+solara_settings.telemetry.mixpanel_enable = False
 
 #: Chart tabs: name -> chart keys of :data:`experiments.ui_charts.CHARTS`. Only the shown
 #: tab's charts are drawn at each step, which keeps a step well under a second.

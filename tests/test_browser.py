@@ -215,6 +215,16 @@ def test_levers_are_present(main_session):
     s.page.get_by_text("recruitment settings").click()
     for spec in ui_controls.instrument_groups(specs)["recruitment"]:
         s.page.locator(f'[class~="lever-{spec.name}"]').wait_for(timeout=10_000)
+    # choosing a preset starts the levers from its values
+    package = load_scenario("chain_package")
+    name = "policy.Shanxi.targeted_subsidy.budget"
+    assert package[name] != base[name]
+    s.page.locator('[class~="lever-preset"]').click()
+    s.page.get_by_role("option", name="chain_package").click()
+    expect(s.lever(name)).to_have_value(ui_controls.format_value(package[name]))
+    s.page.locator('[class~="lever-preset"]').click()
+    s.page.get_by_role("option", name=str(SMALL)).click()
+    expect(s.lever(name)).to_have_value(ui_controls.format_value(base[name]))
     assert s.problems == []
 
 
