@@ -181,8 +181,8 @@ def sweep_points(exp: Experiment, panel: Panel, horizon: int) -> pd.DataFrame:
     primary = exp.analysis["primary"]
     if man.empty or primary not in exp.panel.columns:
         return pd.DataFrame()
-    refs = references(exp)
-    ref = refs[0] if refs else None
+    have = set(exp.panel["policy"].unique())
+    ref = next((r for r in exp.analysis["references"] if r in have), None)
     alpha = exp.analysis["alpha"]
     at = exp.panel[(exp.panel["step"] == horizon) & (exp.panel["point"] >= 0)]
     foc = at[at["scope"] == exp.focus]
@@ -191,9 +191,12 @@ def sweep_points(exp: Experiment, panel: Panel, horizon: int) -> pd.DataFrame:
     g = foc.groupby(keys)
     out = pd.DataFrame({"n": g[primary].count(), "level": g[primary].mean(),
                         "spend": g[DISC].mean()})
+    ref_swept = bool((foc["policy"] == ref).any())
+    if ref is not None and not ref_swept and panel.values(primary, horizon, exp.focus,
+                                                          ref).empty:
+        ref = None  # neither swept with the sample nor run outside it
     if ref is not None:
         out["reference"] = ref
-        ref_swept = bool((foc["policy"] == ref).any())
         for frame, col, name in ((foc, primary, "effect"), (nat, primary, "national_effect"),
                                  (foc, DISC, "extra_spend")):
             if ref_swept:  # crossed design: the reference at the same point and seed

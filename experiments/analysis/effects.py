@@ -61,9 +61,12 @@ def references(exp: Experiment) -> list[str]:
     present = unswept(exp)
     refs = [r for r in exp.analysis["references"] if r in present]
     lost = [r for r in exp.analysis["references"] if r not in present]
-    if lost:
-        note = (f"Declared references without unswept runs in this experiment: "
-                f"{', '.join(lost)} (no effects against them).")
+    swept = set(exp.panel["policy"].unique())
+    for r in lost:
+        note = (f"Reference `{r}` is swept with the sample: effects against it appear in the "
+                "sensitivity analysis and sweep points, paired at the same point and seed."
+                if r in swept else f"Reference `{r}` has no runs in this experiment: no "
+                "effects against it.")
         if note not in exp.notes:
             exp.notes.append(note)
     return refs

@@ -302,6 +302,36 @@ def _dose(exp: Experiment, res: Results) -> list[str]:
     return out
 
 
+def _across_sample(exp: Experiment, res: Results) -> list[str]:
+    """Effects of swept policies over the sample points (robustness to the swept levers)."""
+    pts = res.points
+    if pts.empty or "effect" not in pts.columns:
+        return []
+    ref = pts["reference"].iloc[0]
+    rows = []
+    for pol, grp in pts.groupby("policy", sort=False):
+        if pol == ref:
+            continue
+        e = grp["effect"].dropna()
+        if e.empty:
+            continue
+        q = e.quantile([0.05, 0.5, 0.95])
+        sig = ((grp["lo"] > 0) | (grp["hi"] < 0)).mean()
+        rows.append([f"`{pol}`", str(len(e)), num(e.mean()),
+                     f"{num(q.iloc[0])} / {num(q.iloc[1])} / {num(q.iloc[2])}",
+                     pct((e > 0).mean()), pct(sig), num(grp["national_effect"].mean())])
+    if not rows:
+        return []
+    return [f"## Effects across the sweep's sample at {res.horizon} quarters", "",
+            f"Effect on `{exp.analysis['primary']}` in {exp.focus} against `{ref}` at each "
+            "sample point (mean over seeds, paired by seed, and by point when the reference is"
+            " swept too), summarised over the points: how robust the effect is to the swept "
+            "levers.", "",
+            table(["policy", "points", "mean effect", "5 / 50 / 95 % over points",
+                   "points with effect > 0", "points with interval excluding 0",
+                   "mean national effect"], rows), ""]
+
+
 def _persistence(exp: Experiment, res: Results) -> list[str]:
     p = res.persistence
     if p.empty:
@@ -370,7 +400,8 @@ def render(exp: Experiment, res: Results, figures: list[Path]) -> str:
     if d.get("description"):
         out += [str(d["description"]), ""]
     out += _design(exp) + _method(exp, res) + _claim(exp, res) + _effects(exp, res)
-    out += _spending(exp, res) + _cost(exp, res) + _dose(exp, res) + _persistence(exp, res)
+    out += _spending(exp, res) + _cost(exp, res) + _dose(exp, res) + _across_sample(exp, res)
+    out += _persistence(exp, res)
     out += _adaptive(exp, res) + _sensitivity(exp, res)
     if figures:
         out += ["## Figures", ""]
