@@ -555,6 +555,11 @@ def test_morris_on_a_linear_function(tmp_path: Path) -> None:
                                                                   abs=1e-9)
     assert mu_star("sensitivity_effect", "base") == pytest.approx([2 * two_pi, 0, 0], abs=1e-9)
     assert (out / "report" / "figures" / "sensitivity_morris_base.png").is_file()
+    # sweep-point effects paired at the same point and seed: 2 x1 - mean(rep) = 2 x1 - 0.5
+    pts = s[(s["section"] == "sweep_point") & (s["policy"] == "base")
+            & (s["statistic"] == "effect")].set_index("point")["value"].sort_index()
+    assert pts.to_numpy() == pytest.approx(2 * x[:, 0] - 0.5, abs=1e-9)
+    assert "## Effects across the sweep's sample" in (out / "report" / "summary.md").read_text()
 
 
 # --- validation and the command ---------------------------------------------------------
