@@ -46,15 +46,21 @@ def layers(exp: Experiment, policies: list[str], path: Path) -> Path | None:
         fig = Figure(figsize=(4.2 * len(cols), 4.0), layout="constrained")
         axes = fig.subplots(1, len(cols), squeeze=False).ravel()
         palette = dict(zip(policies, sns.color_palette(PALETTE, len(policies)), strict=True))
+        grouped = sel.groupby(["policy", "step"])[cols]
+        mean, low, high = grouped.mean(), grouped.quantile(0.05), grouped.quantile(0.95)
         for ax, col in zip(axes, cols, strict=True):
-            sns.lineplot(data=sel, x="step", y=col, hue="policy", hue_order=policies,
-                         palette=palette, errorbar=("pi", 90), estimator="mean", ax=ax,
-                         legend=col == cols[0])
+            for pol in policies:
+                if pol not in mean.index.get_level_values("policy"):
+                    continue
+                m, lo, hi = mean.loc[pol, col], low.loc[pol, col], high.loc[pol, col]
+                ax.plot(m.index, m.to_numpy(), color=palette[pol], label=pol)
+                ax.fill_between(m.index, lo.to_numpy(), hi.to_numpy(), color=palette[pol],
+                                alpha=0.2, linewidth=0)
+            if col == cols[0]:
+                ax.legend(loc="upper left", fontsize="small", title="policy")
             ax.set_title(f"{exp.focus}: {LAYERS[col]}")
             ax.set_xlabel("quarter (step)")
             ax.set_ylabel(LAYERS[col])
-        if axes[0].get_legend() is not None:
-            sns.move_legend(axes[0], "upper left", fontsize="small", title="policy")
         fig.suptitle("Mean over replications; band: 5-95 % of replications")
         return _save(fig, path)
 
