@@ -63,6 +63,10 @@ def analyse(exp: Experiment, progress: Callable[[str], None] = lambda s: None) -
     if not exp.horizons:
         raise ValueError(f"{exp.out_dir}: no horizon to report (the runs hold steps "
                          f"{exp.available_steps[:5]}...)")
+    if exp.replications < 5:
+        exp.notes.append(f"Only {exp.replications} replication(s): intervals are wide (or "
+                         "undefined with one) and tests have little power; a claim needs "
+                         "more seeds.")
     progress("cumulative spending")
     costs.add_cumulative(exp)
     panel = Panel(exp)
