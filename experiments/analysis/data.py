@@ -167,8 +167,7 @@ def _national(rows: pd.DataFrame, value_cols: list[str], notes: list[str],
     if filtered:
         notes.append("The runs keep only some regions and no national rows: national totals "
                      "are not available.")
-        frame = rows.groupby(["run_id", "step"], as_index=False)[[]].size()
-        frame = frame.drop(columns="size")
+        frame = rows[["run_id", "step"]].drop_duplicates(ignore_index=True)
         for col in value_cols:
             frame[col] = np.nan
         return frame
