@@ -87,6 +87,48 @@ def test_exit_age_lr_detects_and_accepts():
     assert p < 1e-10 and rates.argmax() == 1
 
 
+def _synthetic_run(shock, n: int = 4000, years: int = 4, seed: int = 7):
+    """A RunData whose firms' revenues evolve by the given annual log shocks."""
+    from experiments.validation.ensemble import RunData
+
+    rng = np.random.default_rng(seed)
+    rev = rng.lognormal(1.0, 1.2, n)
+    panels = {}
+    for y in range(years + 1):
+        panels[4 * y] = {"firm_id": np.arange(n), "revenue": rev.copy(),
+                         "employees": np.maximum(rev * 10, 1.0), "age": np.full(n, 8 + 4 * y),
+                         "capability": rev.copy()}
+        rev = rev * np.exp(shock(rng, n) * rev ** -0.2)
+    return RunData(0, ["A"], np.array([False]), 0, {}, panels)
+
+
+def test_growth_fact_fails_for_gaussian_shocks_and_passes_for_laplace():
+    from experiments.validation.facts import growth_facts
+
+    gauss = _synthetic_run(lambda rng, n: rng.normal(0, 0.3, n))
+    lap = _synthetic_run(lambda rng, n: rng.laplace(0, 0.2, n))
+    f_gauss = {f.key: f for f in growth_facts([gauss], boot=20)}
+    f_lap = {f.key: f for f in growth_facts([lap], boot=20)}
+    # scale-mixed Gaussian shocks (volatility ∝ size^-0.2) are mildly fat-tailed but not a tent
+    assert f_gauss["growth_tent"].passed is False
+    assert f_lap["growth_tent"].passed is True
+    assert f_lap["volatility_scaling"].passed is True
+    assert f_lap["gibrat"].passed is None
+
+
+def test_report_marks_failures(tmp_path):
+    from experiments.validation import report
+    from experiments.validation.facts import Fact
+
+    facts = [Fact("a", "g", "A holds", "s", "1", "> 0", True, "r"),
+             Fact("b", "g", "B holds", "s", "-1", "> 0", False, "r"),
+             Fact("c", "g", "C", "s", "x", "reported", None, "r")]
+    text = report.render(facts, {"scenario": "x", "seeds": 2, "seed": 1, "steps": 8,
+                                 "burn_in": 0}, [])
+    assert "**1 passed, 1 failed, 1 reported.**" in text
+    assert "| B holds (`b`) | **FAIL** |" in text
+
+
 # ------------------------------------------------------------------ end to end
 SEEDS, STEPS, BURN_IN = 3, 40, 16
 
