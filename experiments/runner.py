@@ -60,6 +60,7 @@ class Summary:
     failed: int = 0
     seconds: float = 0.0
     run_seconds: list[float] = field(default_factory=list)
+    run_cpu_seconds: list[float] = field(default_factory=list)
     failed_ids: list[str] = field(default_factory=list)
 
     @property
@@ -304,6 +305,7 @@ def _loop(make: Any, task: Any, slots: int, todo: list[RunSpec], store: ResultSt
                     store.add(result.table, result.firms)
                     summary.succeeded += 1
                     summary.run_seconds.append(result.seconds)
+                    summary.run_cpu_seconds.append(result.cpu_seconds)
                 else:
                     attempts[spec.run_id] = attempts.get(spec.run_id, 0) + 1
                     summary.failed += 1

@@ -40,6 +40,7 @@ class TaskResult:
     seconds: float = 0.0
     error: str | None = None
     traceback: str | None = None
+    cpu_seconds: float = 0.0
 
 
 _PREPARED = {"threads": False}
@@ -67,7 +68,7 @@ def worker_init(plugins: tuple[str, ...] = ()) -> None:
 
 def run_task(spec: RunSpec) -> TaskResult:
     """Run one experiment run; errors are returned, not raised."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         _plugins(spec.plugins)  # once per process (any engine): scanning entry points
         # costs tens of milliseconds, too much to repeat for every short run
@@ -76,7 +77,8 @@ def run_task(spec: RunSpec) -> TaskResult:
             firms = None
         else:
             table, firms = _run_model(spec)
-        return TaskResult(spec.run_id, table, firms, time.perf_counter() - t0)
+        return TaskResult(spec.run_id, table, firms, time.perf_counter() - t0,
+                          cpu_seconds=time.process_time() - c0)
     except Exception as exc:
         return TaskResult(spec.run_id, seconds=time.perf_counter() - t0,
                           error=f"{type(exc).__name__}: {exc}",
