@@ -99,18 +99,12 @@ def initial_settings() -> ui_controls.RunSettings:
 
 @solara.component
 def Chart(canvas: ui_charts.ChartCanvas, frame: ui_charts.Frame) -> None:
-    """One chart, redrawn only when the frame (run, step, reference) changes."""
-    deps = [canvas.key, frame.key, frame.reference is not None]
-
-    def update() -> object:
-        with canvas.lock:
-            return canvas.update(frame)
-
-    figure = solara.use_memo(update, deps)
+    """One chart (a matplotlib PNG), redrawn only when the frame (run, step, reference)
+    changes."""
+    png = solara.use_memo(lambda: canvas.png(frame),
+                          [canvas.key, frame.key, frame.reference is not None])
     with solara.Card(canvas.spec.title, classes=["ai-chart", f"chart-{canvas.key}"]):
-        # the figure is saved while this session renders; renders of a session are serial
-        solara.FigureMatplotlib(figure, dependencies=deps, format="png", dpi=ui_charts.DPI,
-                                pil_kwargs=ui_charts.PNG_OPTIONS)
+        solara.Image(png, format="png")
 
 
 @solara.component

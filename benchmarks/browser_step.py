@@ -2,9 +2,9 @@
 
 For the default scenario, each step runs what the page does on Step: the model step, the
 record of the region table, the network view from ``model.snapshot()``, and a redraw of
-the shown tab's charts (kept figures, PNG encoding). Reports medians of wall and CPU time
-(CPU time is the honest figure on a shared machine: wall time includes waiting for other
-processes).
+the shown tab's charts (kept figures blitted onto their static background, PNG encoding).
+Reports medians of wall and CPU time (CPU time is the honest figure on a shared machine:
+wall time includes waiting for other processes).
 
 Usage: ``.venv/bin/python benchmarks/browser_step.py [--preset baseline] [--steps 12]``
 """
@@ -56,8 +56,8 @@ def main() -> None:
         wall, cpu, frame = _timed(capture)
         times["record + network"].append((wall, cpu))
         for tab, keys in TABS.items():
-            wall, cpu, _ = _timed(lambda keys=keys: [
-                ui_charts.render_png(canvases[k].update(frame)) for k in keys])
+            wall, cpu, _ = _timed(lambda keys=keys, frame=frame: [canvases[k].png(frame)
+                                                                  for k in keys])
             times[f"charts: {tab}"].append((wall, cpu))
     print(f"{args.preset}, seed {args.seed}, {args.steps} steps from step 0; "
           f"Shanxi had {int(record.tables[-1]['firms_total'][model.focus])} firms at the end")
