@@ -324,6 +324,30 @@ def test_dose_response_and_frontier(synthetic: Path) -> None:
     assert "adaptive" in on and "relocate" not in on   # relocate costs more, achieves less
 
 
+def test_missing_runs_refused_or_reported_with_allow_missing(synthetic: Path,
+                                                             tmp_path: Path) -> None:
+    from experiments.cli import main
+
+    copy = tmp_path / "partial"
+    shutil.copytree(synthetic, copy, ignore=shutil.ignore_patterns("report", "runs"))
+    rows = pd.concat([pq.read_table(p).to_pandas() for p in
+                      sorted((synthetic / "runs").glob("part-*.parquet"))])
+    gone = run_id("create", -1, 3)
+    (copy / "runs").mkdir()
+    pq.write_table(pa.Table.from_pandas(rows[rows["run_id"] != gone], preserve_index=False),
+                   copy / "runs" / "part-0.parquet")
+    with pytest.raises(MissingRuns, match="1 of 260 planned runs have no results: create "
+                                          "replication 3"):
+        write_report(copy)
+    assert main(["report", str(copy), "--quiet"]) == 1 and not (copy / "report").exists()
+    write_report(copy, allow_missing=True)
+    s = summary(copy)
+    e = stat(s, section="effect", policy="create", reference="no_policy", scope="Shanxi",
+             outcome="base_tech_firms", horizon=8)
+    assert e["n"] == 19 and e["lo"] <= 3.0 <= e["hi"]
+    assert "1 of 260 planned runs are missing" in (copy / "report" / "summary.md").read_text()
+
+
 def test_figures_exist_and_are_not_blank(synthetic: Path) -> None:
     from matplotlib.image import imread
 
