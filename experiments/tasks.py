@@ -86,9 +86,16 @@ def run_task(spec: RunSpec) -> TaskResult:
 
 
 def run_task_capped(spec: RunSpec) -> TaskResult:
-    """:func:`run_task` after capping threads (for Dask workers, which have no
-    initializer of ours)."""
-    cap_threads()
+    """:func:`run_task` for Dask workers, which run no initializer of ours: the first task
+    of each worker process checks the project's packages and caps threads."""
+    if not _PREPARED.get("worker"):
+        from experiments.packages import shadowed_packages
+
+        problems = shadowed_packages()
+        if problems:
+            return TaskResult(spec.run_id, error="RuntimeError: " + "; ".join(problems))
+        cap_threads()
+        _PREPARED["worker"] = True
     return run_task(spec)
 
 
