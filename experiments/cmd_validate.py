@@ -64,9 +64,14 @@ def check_args(args: argparse.Namespace) -> None:
     if args.boot < 10:
         raise BadInput(f"--boot {args.boot}: allowed is an integer >= 10")
     out = Path(args.out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
-        raise BadInput(f"--out {out}: exists and is not empty; allowed is a new or empty "
-                       "folder, or add --force")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        previous = out.is_dir() and (out / "results.json").is_file()
+        if not args.force:
+            raise BadInput(f"--out {out}: exists and is not empty; allowed is a new or empty "
+                           "folder, or add --force to replace a previous validation report")
+        if not previous:
+            raise BadInput(f"--out {out}: --force replaces only a previous validation "
+                           "report folder (with results.json); this one is not")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

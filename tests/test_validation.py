@@ -177,3 +177,11 @@ def test_validate_bad_input_exits_2_and_writes_nothing(tmp_path):
     assert proc.returncode == 2
     assert "--steps 10" in proc.stderr and "steps - burn-in >= 8" in proc.stderr
     assert not out.exists()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "keep.txt").write_text("x")
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.cli", "validate", "--out", str(other), "--force"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "previous validation report" in proc.stderr
+    assert (other / "keep.txt").exists()
