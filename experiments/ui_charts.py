@@ -267,6 +267,7 @@ def chart_firms_by_layer(axes: list[Axes], frame: Frame) -> None:
     """The focus region's live firms by chain layer (stacked)."""
     (ax,) = axes
     plots.draw_firms_by_layer(ax, frame)
+    ax.legend(fontsize="x-small", loc="upper right")  # the areas grow from the left
     time_axis(ax, frame)
 
 
@@ -332,7 +333,7 @@ def chart_local_sourcing(axes: list[Axes], frame: Frame) -> None:
     ax.yaxis.set_major_formatter(PercentFormatter())
     ax.set_ylabel("supplied by local firms (%)")
     ax.set_title(f"{frame.region}: local sourcing by layer")
-    ax.legend(fontsize="x-small", loc="upper left")
+    ax.legend(fontsize="x-small", loc="best")
     time_axis(ax, frame)
 
 
@@ -340,7 +341,7 @@ def chart_talent(axes: list[Axes], frame: Frame) -> None:
     """Talent stock by tier (top) and net migration of job-seekers (bottom)."""
     top, bottom = axes
     plots.draw_talent(top, frame)
-    top.legend(fontsize="x-small", loc="upper left")
+    top.legend(fontsize="x-small", loc="best")
     time_axis(top, frame)
     top.set_xlabel("")
     migration = frame.focus["net_migration"].to_numpy()
@@ -357,7 +358,7 @@ def chart_vacancies(axes: list[Axes], frame: Frame) -> None:
     """Vacancies left unfilled after matching, by tier (stacked)."""
     (ax,) = axes
     plots.draw_vacancies(ax, frame)
-    ax.legend(fontsize="x-small", loc="upper left")
+    ax.legend(fontsize="x-small", loc="best")
     time_axis(ax, frame)
 
 
@@ -372,7 +373,7 @@ def chart_roles(axes: list[Axes], frame: Frame) -> None:
     top.set_ylim(bottom=0)
     top.set_ylabel("firms (firms)")
     top.set_title(f"{frame.region}: firm roles")
-    top.legend(fontsize="x-small", loc="upper left", ncol=2)
+    top.legend(fontsize="x-small", loc="best", ncol=2)
     time_axis(top, frame)
     top.set_xlabel("")
     bottom.plot(frame.steps, 100 * frame.focus["integrator_project_share"],
@@ -389,7 +390,7 @@ def chart_policy_spend(axes: list[Axes], frame: Frame) -> None:
     (ax,) = axes
     plots.draw_policy_spend(ax, frame)
     if ax.get_legend() is not None:
-        ax.legend(fontsize="x-small", loc="upper left")
+        ax.legend(fontsize="x-small", loc="upper right")  # the areas grow from the left
     time_axis(ax, frame)
 
 
@@ -471,33 +472,29 @@ def chart_rank(axes: list[Axes], frame: Frame) -> None:
 
 
 def chart_provinces(axes: list[Axes], frame: Frame) -> None:
-    """Firms by layer in every region at the current step (regions in their step-0 order),
-    the focus region highlighted."""
+    """Live firms in every region now (bars) and at step 0 (ticks), the focus region
+    highlighted; regions in their step-0 order so that the labels stay put while playing
+    (rank changes show in the rank chart)."""
     (ax,) = axes
     ax.set_xscale("symlog", linthresh=10)  # before the bars, so that a redraw is identical
-    latest = frame.latest
-    # regions in their starting order (rank changes show in the rank chart), so that the
-    # labels stay put while playing
     order = np.argsort(frame.initial["firms_total"], kind="stable")
     names = [frame.region_names[i] for i in order]
-    colors = sns.color_palette(PALETTE, 3)
-    left = np.zeros(len(order))
-    for color, lay in zip(colors, LAYERS, strict=True):
-        values = latest[f"firms_{lay}"][order]
-        ax.barh(np.arange(len(order)), values, left=left, color=color, height=0.75,
-                label=LAYER_NAMES[lay])
-        left += values
-    ax.set_yticks(np.arange(len(order)), names, fontsize=7 if len(order) > 12 else "small")
+    rows = np.arange(len(order))
+    totals = frame.latest["firms_total"][order]
+    colors = ["#c0392b" if name == frame.region else "0.6" for name in names]
+    ax.barh(rows, totals, color=colors, height=0.75, label=f"live firms, {frame.quarters[-1]}")
+    ax.plot(frame.initial["firms_total"][order], rows, linestyle="", marker="|",
+            markersize=7, color="black", label=f"live firms, {frame.quarters[0]}")
+    ax.set_yticks(rows, names, fontsize=7 if len(order) > 12 else "small")
     for tick, name in zip(ax.get_yticklabels(), names, strict=True):
         focus = name == frame.region
         tick.set_fontweight("bold" if focus else "normal")
         tick.set_color("#c0392b" if focus else "black")
-    focus_pos = names.index(frame.region)
-    ax.axhspan(focus_pos - 0.5, focus_pos + 0.5, color="#c0392b", alpha=0.12, zorder=0)
     ax.set_xlabel("live firms (firms, log scale)")
     ax.set_ylim(-0.6, len(order) - 0.4)
-    ax.set_xlim(0, nice_limit(1.3 * float(left.max(initial=1.0))))  # moves only now and then
-    ax.set_title("Firms by region and layer")
+    ax.set_xlim(0, nice_limit(1.3 * float(max(totals.max(initial=1.0),
+                                             frame.initial["firms_total"].max()))))
+    ax.set_title("Firms by region")
     ax.text(0.99, 1.005, frame.quarters[-1], ha="right", va="bottom", fontsize="small",
             transform=ax.transAxes)
     ax.legend(fontsize="x-small", loc="lower right")
@@ -512,6 +509,8 @@ class ChartSpec:
     size: tuple[float, float] = FIGSIZE
     rows: int = 1
     margins: tuple[float, float, float, float] = (0.13, 0.97, 0.91, 0.2)  # l, r, t, b
+    nice_y: bool = True
+    """Round y limits up to nice values (value axes; not category or layout axes)."""
 
 
 #: Chart key -> spec, in page order.
@@ -528,10 +527,10 @@ CHARTS: dict[str, ChartSpec] = {
                        (0.13, 0.97, 0.94, 0.13)),
     "policy_spend": ChartSpec("Policy spending by instrument", chart_policy_spend),
     "network": ChartSpec("Supplier and innovation network", chart_network, TALL, 1,
-                         (0.02, 0.98, 0.94, 0.02)),
+                         (0.02, 0.98, 0.94, 0.02), nice_y=False),
     "rank": ChartSpec("Rank among provinces", chart_rank),
     "provinces": ChartSpec("Comparison of provinces", chart_provinces, TALL, 1,
-                           (0.2, 0.97, 0.94, 0.09)),
+                           (0.2, 0.97, 0.94, 0.09), nice_y=False),
 }
 
 
@@ -590,9 +589,15 @@ class ChartCanvas:
             ax.relim()  # forget the previous step's data limits
             ax.autoscale(True)
         self.spec.draw(self.axes, frame)
-        for ax in self.axes:
+        for ax in self.axes if self.spec.nice_y else ():
             low, high = ax.get_ylim()
-            if ax.get_yscale() == "linear" and low < high:  # not inverted (rank)
+            if ax.get_yscale() != "linear" or low >= high:  # log scale, or inverted (rank)
+                continue
+            data = ax.dataLim
+            if -0.1 <= low and high <= 0.1 and (not np.isfinite(data.y0) or (
+                    data.y0 == 0 and data.height == 0)):
+                ax.set_ylim(0, 10)  # nothing but zeros yet: a plain axis
+            else:
                 ax.set_ylim(-nice_limit(-low) if low < 0 else low, nice_limit(high))
         return self.figure
 
