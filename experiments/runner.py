@@ -23,7 +23,9 @@ import multiprocessing
 import os
 import threading
 import time
+import traceback
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -293,11 +295,9 @@ def _loop(make: Any, task: Any, slots: int, todo: list[RunSpec], store: ResultSt
                 spec = in_flight.pop(fut)
                 exc = fut.exception()
                 if exc is not None:
-                    broken = broken or isinstance(exc, cf.process.BrokenProcessPool)
-                    import traceback as tb
-
+                    broken = broken or isinstance(exc, BrokenProcessPool)
                     result = TaskResult(spec.run_id, error=f"{type(exc).__name__}: {exc}",
-                                        traceback="".join(tb.format_exception(exc)))
+                                        traceback="".join(traceback.format_exception(exc)))
                 else:
                     result = fut.result()
                 summary.ran += 1
