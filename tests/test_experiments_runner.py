@@ -363,6 +363,25 @@ def pa_compute_equal(table, column, value):
     return pc.equal(table.column(column), value)
 
 
+def test_dead_worker_fails_its_runs_pool_restarts(tmp_path):
+    """A worker process that dies fails the runs in flight; the pool is restarted, the
+    other runs complete, and a retry completes the set."""
+    marker = tmp_path / "crash"
+    marker.touch()
+    design = load_design(write(tmp_path / "c.toml", FAIL_DESIGN.replace(
+        "runner_hooks:noisy", "runner_hooks:crashy")
+        + f'[policies.base]\nmarker = "{marker}"\n'))
+    summary = execute(design, tmp_path / "out", workers=2)
+    assert summary.failed >= 1 and summary.succeeded + summary.failed == 9
+    fails = pq.read_table(tmp_path / "out" / "failures.parquet").to_pandas()
+    assert fails.error.str.contains("BrokenProcessPool").all()
+    assert (fails.point == 1).any()
+    marker.unlink()
+    again = execute(design, tmp_path / "out", workers=2, retry_failed=True)
+    assert again.failed == 0 and again.succeeded == summary.failed
+    assert status(tmp_path / "out")["done"] == 9
+
+
 def test_other_outputs_refused_on_resume(tmp_path, serial_small):
     design = load_design(write(tmp_path / "t.toml", SMALL_DESIGN.replace(
         'outputs = "every"', 'outputs = "final"')))

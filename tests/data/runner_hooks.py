@@ -35,3 +35,11 @@ def noisy(params: dict, seed: np.random.SeedSequence, steps: int) -> dict:
         time.sleep(pause * steps)
     return {"step": np.repeat(steps_, 2), "region": np.tile(["A", "B"], steps + 1),
             "level": np.repeat(walk, 2) * np.tile([1.0, -1.0], steps + 1)}
+
+
+def crashy(params: dict, seed: np.random.SeedSequence, steps: int) -> dict:
+    """Like :func:`noisy`, but the worker process dies (``os._exit``) at ``drift == 1``
+    while the file named by ``params["marker"]`` exists."""
+    if float(params.get("drift", 0.0)) == 1.0 and os.path.exists(params["marker"]):
+        os._exit(3)
+    return noisy({"drift": params.get("drift", 0.0)}, seed, steps)
