@@ -121,10 +121,65 @@ def Field(spec: ui_controls.ControlSpec, text: str, message: str | None,
 
 
 @solara.component
+def RunCard(session: Session, frame: solara.Reactive, playing: solara.Reactive,
+            error: solara.Reactive, on_reset: object) -> None:
+    """Run status, Step / Play / Reset, the error of the last Reset, and the download.
+
+    Only this card and the charts read the frame, so a step re-renders them and not the
+    controls.
+    """
+    current = frame.value
+    settings = session.settings
+
+    def on_step() -> None:
+        if not playing.value:
+            new = session.step()
+            if new is not None:
+                frame.set(new)
+
+    with solara.Card("Run", classes=["run-card"]):
+        solara.Text(f"{settings.scenario.name}, seed {settings.seed}: step "
+                    f"{current.steps[-1]} of {settings.steps} ({current.quarters[-1]})",
+                    classes=["run-status"])
+        with solara.Row():
+            solara.Button("Step", on_click=on_step, color="primary",
+                          disabled=playing.value or session.finished)
+            solara.Button("Pause" if playing.value else "Play", color="primary",
+                          on_click=lambda: playing.set(not playing.value),
+                          disabled=session.finished and not playing.value)
+            solara.Button("Reset", on_click=on_reset, color="primary", outlined=True)
+        if error.value:
+            solara.Error(error.value, classes=["run-error"])
+        solara.Text("Changes apply on Reset.", style={"font-size": "small"})
+        solara.FileDownload(
+            lambda: session.record.to_csv(),
+            filename=f"ai-chain-{settings.scenario.name}-seed{settings.seed}.csv",
+            label="Download this run's data (CSV)",
+            mime_type="text/csv")
+
+
+@solara.component
+def ChartPanel(session: Session, frame: solara.Reactive, tab: solara.Reactive,
+               reference: object, reference_name: str) -> None:
+    """The chart tabs; only the shown tab's charts are drawn."""
+    ready = (reference.state == solara.ResultState.FINISHED and reference.value is not None
+             and reference.value.size == session.settings.steps + 1)
+    current = dataclasses.replace(frame.value, reference=reference.value if ready else None,
+                                  reference_name=reference_name)
+    solara.use_effect(session.shown.set, [current.key, ready])  # runs once the page is drawn
+    with solara.Column():
+        solara.ToggleButtonsSingle(value=tab, values=list(TABS), classes=["chart-tabs"])
+        with solara.ColumnsResponsive(12, large=6):
+            for key in TABS[tab.value]:
+                Chart(session.canvases[key], current)
+
+
+@solara.component
 def Page() -> None:
     """The page of one browser session."""
     session = solara.use_memo(lambda: Session(initial_settings()), [])
     frame = solara.use_reactive(session.current)
+    run = solara.use_reactive(session.run_id)  # changes on Reset only
     preset = solara.use_reactive(session.settings.preset)
     texts = solara.use_reactive({})
     error = solara.use_reactive(None)
@@ -136,13 +191,15 @@ def Page() -> None:
 
     settings = session.settings
     reference_preset = ui_controls.default_preset()
-    ref_key = (reference_preset, settings.seed, settings.steps)
+    ref_key = (reference_preset, settings.seed, settings.steps, run.value)
 
     def compute_reference(cancel: threading.Event):
-        return ui_charts.reference_series(*ref_key)
+        return ui_charts.reference_series(*ref_key[:3])
 
     reference = solara.use_thread(compute_reference, dependencies=[ref_key],
                                   intrusive_cancel=False)
+    reference_name = solara.use_memo(lambda: f"{load_scenario(reference_preset).name} run",
+                                     [reference_preset])
 
     def play_loop(cancel: threading.Event) -> None:
         while playing.value and not cancel.is_set():
@@ -159,12 +216,6 @@ def Page() -> None:
 
     solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
 
-    def on_step() -> None:
-        if not playing.value:
-            new = session.step()
-            if new is not None:
-                frame.set(new)
-
     def on_reset() -> None:
         playing.set(False)
         try:
@@ -174,6 +225,7 @@ def Page() -> None:
             return
         error.set(None)
         frame.set(session.reset(new_settings))
+        run.set(session.run_id)
 
     def on_preset(value: str) -> None:
         preset.set(value)
@@ -185,42 +237,16 @@ def Page() -> None:
             texts.set({**texts.value, name: "" if value is None else str(value)})
         return set_text
 
-    reference_name = solara.use_memo(lambda: f"{load_scenario(reference_preset).name} run",
-                                     [reference_preset])
-    ready = (reference.state == solara.ResultState.FINISHED and reference.value is not None
-             and reference.value.size == settings.steps + 1)
-    current = dataclasses.replace(frame.value, reference=reference.value if ready else None,
-                                  reference_name=reference_name)
-    solara.use_effect(session.shown.set, [current.key, ready])  # runs once the page is drawn
-
     def field(spec: ui_controls.ControlSpec) -> None:
         text = texts.value.get(spec.name, spec.text)
         message = ui_controls.check_text(spec, text, base)
         Field(spec, text, message, setter(spec.name))
 
-    step_now = current.steps[-1]
     solara.Title("ai-chain: Shanxi's AI industry chain")
     with solara.AppBar():
         solara.AppBarTitle("ai-chain — Shanxi's AI industry chain under policy")
     with solara.Sidebar():
-        with solara.Card("Run", classes=["run-card"]):
-            solara.Text(f"{settings.scenario.name}, seed {settings.seed}: step {step_now} of "
-                        f"{settings.steps} ({current.quarters[-1]})", classes=["run-status"])
-            with solara.Row():
-                solara.Button("Step", on_click=on_step, color="primary",
-                              disabled=playing.value or session.finished)
-                solara.Button("Pause" if playing.value else "Play", color="primary",
-                              on_click=lambda: playing.set(not playing.value),
-                              disabled=session.finished and not playing.value)
-                solara.Button("Reset", on_click=on_reset, color="primary", outlined=True)
-            if error.value:
-                solara.Error(error.value, classes=["run-error"])
-            solara.Text("Changes apply on Reset.", style={"font-size": "small"})
-            solara.FileDownload(
-                lambda: session.record.to_csv(),
-                filename=f"ai-chain-{settings.scenario.name}-seed{settings.seed}.csv",
-                label="Download this run's data (CSV)",
-                mime_type="text/csv")
+        RunCard(session, frame, playing, error, on_reset)
         with solara.Card("Scenario"):
             solara.Select("preset", values=ui_controls.preset_options(), value=preset.value,
                           on_value=on_preset, classes=["lever-preset"])
@@ -243,8 +269,4 @@ def Page() -> None:
                     with solara.Details(summary=f"{inst.replace('_', ' ')} settings"):
                         for spec in others:
                             field(spec)
-    with solara.Column():
-        solara.ToggleButtonsSingle(value=tab, values=list(TABS), classes=["chart-tabs"])
-        with solara.ColumnsResponsive(12, large=6):
-            for key in TABS[tab.value]:
-                Chart(session.canvases[key], current)
+    ChartPanel(session, frame, tab, reference, reference_name)
