@@ -431,7 +431,7 @@ def chart_network(axes: list[Axes], frame: Frame) -> None:
         ax.text(lay + 0.5, 1.13, LAYER_NAMES[LAYERS[lay]] + " layer", ha="center",
                 va="center", fontsize="small")
     ax.axhline(0.0, color="0.6", linewidth=0.8)
-    ax.text(3.0, -1.17, frame.quarters[-1], ha="right", va="bottom", fontsize="small")
+    ax.text(0.0, 1.13, frame.quarters[-1], ha="left", va="center", fontsize="small")
     ax.text(0.0, 0.05, f"{frame.region}: {view.n_local} firms", fontsize="x-small",
             va="bottom")
     ax.text(0.0, -0.05, f"outside suppliers and partners: {view.n_outside} firms"
