@@ -1,4 +1,5 @@
-"""The browser page: Shanxi's policy levers, chain charts and a baseline overlay.
+"""The browser page: the focus region's (Shanxi's) policy levers, chain charts and a baseline
+overlay.
 
 Run with ``ai-chain serve`` (binds to 127.0.0.1:8765, telemetry off) or
 ``SOLARA_TELEMETRY_MIXPANEL_ENABLE=False solara run server.py``. Works offline (assets come
@@ -24,7 +25,12 @@ import solara
 from solara.server import settings as solara_settings
 
 from experiments import ui_charts, ui_controls
+from model.plugins import load_plugins
 from model.scenario import ScenarioError, load_scenario
+
+# The page is an entry point like the `ai-chain` command: installed plugins (entry points)
+# are loaded so that scenarios naming plugin instruments, agents or columns work here too.
+load_plugins()
 
 # No telemetry, also when started with a plain `solara run server.py` (`ai-chain serve` also
 # sets SOLARA_TELEMETRY_MIXPANEL_ENABLE=False before Solara starts).
@@ -242,9 +248,9 @@ def Page() -> None:
         message = ui_controls.check_text(spec, text, base)
         Field(spec, text, message, setter(spec.name))
 
-    solara.Title("ai-chain: Shanxi's AI industry chain")
+    solara.Title(f"ai-chain: {base.focus}'s AI industry chain")
     with solara.AppBar():
-        solara.AppBarTitle("ai-chain — Shanxi's AI industry chain under policy")
+        solara.AppBarTitle(f"ai-chain — {base.focus}'s AI industry chain under policy")
     with solara.Sidebar():
         RunCard(session, frame, playing, error, on_reset)
         with solara.Card("Scenario"):
@@ -253,7 +259,7 @@ def Page() -> None:
             for spec in specs:
                 if spec.group == "run":
                     field(spec)
-        with solara.Card("Shanxi's policy package", classes=["levers"]):
+        with solara.Card(f"{base.focus}'s policy package", classes=["levers"]):
             from agents.instruments import INSTRUMENTS
 
             for inst, group in ui_controls.instrument_groups(specs).items():

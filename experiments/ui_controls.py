@@ -22,8 +22,6 @@ from agents.instruments.base import COMMON_PARAMS
 from model.params import GLOBAL_PARAMS, Param
 from model.scenario import Scenario, ScenarioError, load_scenario, parse_set, shipped_presets
 
-#: Region whose policy package the page controls.
-FOCUS_REGION = "Shanxi"
 #: Seed shown when the page opens (the README's reproducible run uses it too).
 DEFAULT_SEED = 2023
 #: Environment variable naming the page's default scenario (a preset name or a .toml path).
@@ -130,7 +128,7 @@ def seed_spec() -> ControlSpec:
         doc="Random seed of the run; the baseline reference uses the same seed.")
 
 
-def control_specs(scenario: Scenario, region: str = FOCUS_REGION) -> list[ControlSpec]:
+def control_specs(scenario: Scenario, region: str | None = None) -> list[ControlSpec]:
     """Controls for a scenario: run settings, then each instrument of ``region``.
 
     Run settings are the seed and every global parameter declared with ``ui=True`` (the
@@ -140,11 +138,13 @@ def control_specs(scenario: Scenario, region: str = FOCUS_REGION) -> list[Contro
 
     Args:
         scenario: The validated preset the controls start from.
-        region: Region whose policy package is controlled.
+        region: Region whose policy package is controlled (default: the scenario's focus
+            region, ``meta.focus``, Shanxi unless the scenario says otherwise).
 
     Raises:
         ScenarioError: If ``region`` is not a region of the scenario.
     """
+    region = scenario.focus if region is None else region
     if region not in scenario.regions:
         raise ScenarioError(scenario.path or SOURCE, "region", region,
                             "a region of this scenario: " + ", ".join(scenario.regions))

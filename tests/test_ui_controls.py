@@ -211,3 +211,12 @@ def test_nice_limits():
     assert [ui_charts.nice_limit(v) for v in (0.9, 1.0, 1.1, 13, 2600, 0.031)] == \
         [1.0, 1.0, 1.2, 15.0, 3000.0, 0.04]
     assert ui_charts.nice_limit(0.0) == 0.0
+
+
+def test_controls_follow_the_scenarios_focus_region():
+    repo = Path(__file__).resolve().parent.parent
+    henan = load_scenario(repo / "examples" / "other_region.toml")
+    assert henan.focus == "Henan"
+    names = [s.name for s in ui_controls.control_specs(henan) if s.name.startswith("policy.")]
+    assert names and all(n.startswith("policy.Henan.") for n in names)
+    assert {f"policy.Henan.{inst}.budget" for inst in INSTRUMENTS} <= set(names)
