@@ -61,9 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--plot", action="store_true", help="also write PNG figures to DIR/figures")
     run.add_argument("--force", action="store_true",
                      help="replace DIR if it holds a previous run")
-    run.set_defaults(func=cmd_run)
     run.add_argument("--profile", action="store_true",
                      help="also print the time spent in each phase of the step")
+    run.set_defaults(func=cmd_run)
 
     params = sub.add_parser("params", help="list every parameter of a scenario",
                             description="List every parameter with its dotted name, type, "
@@ -112,12 +112,11 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{result.metadata['rows']['firms']} rows"
           + (f", {len(result.metadata['files']['figures'])} figures" if plan.plot else "")
           + ")")
-    return EXIT_OK
     if args.profile:
         print(format_phases(timings, plan.steps))
+    return EXIT_OK
 
 
-def cmd_params(args: argparse.Namespace) -> int:
 def format_phases(timings: dict, steps: int) -> str:
     """A table of the time per phase of the step (from a run's ``timings``)."""
     phases = timings.get("phases_s", {})
@@ -131,6 +130,7 @@ def format_phases(timings: dict, steps: int) -> str:
     return "\n".join(lines)
 
 
+def cmd_params(args: argparse.Namespace) -> int:
     """``ai-chain params``: list the parameters of a scenario."""
     from experiments.docsgen import render_params, scenario_rows
     from model.scenario import load_scenario
