@@ -320,7 +320,7 @@ def load_design(path: str | Path, *, sample: bool = True) -> Design:
     analysis = {}
     if "analysis" in raw:
         table = c.table("analysis", raw["analysis"])
-        analysis = _validate_analysis(table, file, list(policies))
+        analysis = _validate_analysis(table, file, list(policies), bool(model_hook))
     design = Design(name, description, file, scenario_name, scenario_path, steps,
                     replications, seed, outputs, columns, regions, firm_data, model_hook,
                     plugins, policies, sweep, analysis, focus)
@@ -330,12 +330,13 @@ def load_design(path: str | Path, *, sample: bool = True) -> Design:
     return design
 
 
-def _validate_analysis(table: dict[str, Any], file: Path, policies: list[str]
-                       ) -> dict[str, Any]:
-    """``[analysis]`` is validated by the report's code (imported lazily)."""
+def _validate_analysis(table: dict[str, Any], file: Path, policies: list[str],
+                       hook: bool) -> dict[str, Any]:
+    """``[analysis]`` is validated by the report's code (imported lazily); a model hook's
+    outcomes are its own column names."""
     from experiments.report import validate_analysis
 
-    return validate_analysis(table, str(file), policies)
+    return validate_analysis(table, str(file), policies, free_outcomes=hook)
 
 
 def _check_hook(c: _Checker, hook: str) -> None:
