@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from experiments import ui_controls
 from model.scenario import load_scenario
@@ -241,7 +242,14 @@ def test_stepping_changes_the_charts(main_session):
         arg=[".chart-firms_by_layer img", before["firms_by_layer"]], timeout=STEP_TIMEOUT_MS)
     elapsed = time.perf_counter() - start
     (ARTIFACTS / "step-seconds.txt").write_text(f"{elapsed:.3f}\n")
-    for key in TABS["Chain"]:
+    for key in TABS["Chain"]:  # each chart image is replaced on its own: wait for every one
+        try:
+            s.page.wait_for_function(
+                "([sel, old]) => { const i = document.querySelector(sel);"
+                " return i && i.src !== old && i.complete && i.naturalWidth > 0; }",
+                arg=[f".chart-{key} img", before[key]], timeout=STEP_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            pass  # reported by the assertion below, with the chart's name
         assert s.chart_src(key) != before[key], key
     assert s.chart_png("firms_by_layer", ARTIFACTS / "after-step.png") != pixels
     assert s.problems == []
