@@ -181,7 +181,7 @@ def execute(plan: RunPlan, progress_stream: TextIO | None = None) -> RunResult:
                             progress_stream)
         timings["total_s"] = round(time.perf_counter() - t0, 3)
         timings["finished_at"] = now_utc()
-        _write_json(tmp / "metadata.json", result.metadata)
+        write_json(tmp / "metadata.json", result.metadata)
         _move_into_place(tmp, plan.out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -277,7 +277,9 @@ def _write_run(plan: RunPlan, model: Any, prov: dict[str, Any], tmp: Path,
                      model.region_names[model.focus])
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as indented JSON (numpy scalars as numbers), creating the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2, sort_keys=False, default=_json_default)
         fh.write("\n")

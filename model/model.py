@@ -322,9 +322,9 @@ class IndustryModel(mesa.Model):
     def local_rows(self, region: int) -> np.ndarray:
         """Rows of live firms operating in ``region`` (in row order)."""
         if self._live_bounds is None:  # group the live rows by region once per change
-            regions = self.firms.region[self._live]
-            self._live_order = self._live[np.argsort(regions, kind="stable")]
-            self._live_bounds = np.searchsorted(np.sort(regions),
+            order = np.argsort(self.firms.region[self._live], kind="stable")
+            self._live_order = self._live[order]
+            self._live_bounds = np.searchsorted(self.firms.region[self._live_order],
                                                 np.arange(self.n_regions + 1))
         return self._live_order[self._live_bounds[region]:self._live_bounds[region + 1]]
 

@@ -23,13 +23,14 @@ uses the same seeds. Usage (about 10 minutes on 2 shared cores)::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from experiments.runio import write_json
 
 PARAMS = ("entry.rate", "entry.seed_cash", "calibration.mean_initial_age")
 # Candidate parameters screened for identification (bounds = plausible ranges).
@@ -213,10 +214,8 @@ def main(argv: list[str] | None = None) -> int:
               objective(m.mean(0)))
         return 0
     result = screen() if a.screen else estimate(a.lhs, a.nm)
-    out = Path(a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    print(f"wrote {out}")
+    write_json(Path(a.out), result)
+    print(f"wrote {a.out}")
     return 0
 
 

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.runio import write_json
+
 JAN2023 = {"Beijing": 3454, "Guangdong": 2529, "Shanghai": 1751}
 NATIONAL_2023 = 11019  # source definition (baseline.toml derivation)
 SAMPLES = {
@@ -164,10 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     result = {"backcast": add_split(run_backcast()), "held_out": held_out()}
     result["seconds"] = time.perf_counter() - t0
-    out = Path(a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    print(f"wrote {out}")
+    write_json(Path(a.out), result)
+    print(f"wrote {a.out}")
     return 0
 
 

@@ -14,12 +14,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from experiments.runio import write_json
 
 VARIANTS: dict[str, dict[str, float]] = {
     "baseline": {},
@@ -72,10 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=40)
     a = ap.parse_args(argv)
     res = run(a.seeds, a.steps)
-    out = Path(a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1), encoding="utf-8")
-    print(f"wrote {out}")
+    write_json(Path(a.out), res)
+    print(f"wrote {a.out}")
     return 0
 
 
