@@ -1,0 +1,53 @@
+"""Rewrite the stored bit-identity digests (tests/data/digests/*.json).
+
+Run only after a DELIBERATE change of model behaviour (a pure refactor must leave every
+digest unchanged), with numpy's AVX-512 kernels switched off (the script refuses to run
+with them active), then commit the JSON files together with the change that explains
+them:
+
+    export NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
+    .venv/bin/python scripts/update_digests.py
+
+Prints, per case, how many items changed against the previously stored file and which.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from experiments.validation import digests  # noqa: E402
+
+
+def main() -> int:
+    """Recompute and store every case; print what changed."""
+    t_all = time.perf_counter()
+    wide = digests.avx512_active()
+    if wide:
+        print(f"update_digests: numpy's AVX-512 kernels are active ({', '.join(wide)}); "
+              "the stored digests are made without them. Run it as\n  "
+              'NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" '
+              ".venv/bin/python scripts/update_digests.py", file=sys.stderr)
+        return 2
+    for case in digests.CASES:
+        t0 = time.perf_counter()
+        found = digests.compute(case)
+        try:
+            diffs = digests.differences(digests.read(case), found)
+            note = "unchanged" if not diffs else (
+                f"{len(diffs)} of {len(found)} items changed: " + ", ".join(diffs))
+        except FileNotFoundError:
+            note = "new"
+        path = digests.write(case, found)
+        print(f"{case.name}: {case.scenario}, seed {case.seed}, {case.steps} quarters, "
+              f"{len(found)} items -> {path.relative_to(digests.ROOT)} "
+              f"({time.perf_counter() - t0:.1f} s) {note}")
+    print(f"{len(digests.CASES)} cases in {time.perf_counter() - t_all:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
