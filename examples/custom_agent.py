@@ -21,16 +21,18 @@ import argparse
 import os
 from pathlib import Path
 
+from model import IndustryModel  # first: holds numpy's dispatch below AVX-512 (README)
+
+# isort: split
 import numpy as np
 
 from agents.instruments.base import parse_layers
 from agents.plugin import PluginAgent
-from model.model import IndustryModel
 from model.params import Param
 from model.plugins import register_agent, register_reporter
 from model.reporters import Context
 
-SMALL_SCENARIO = Path(__file__).resolve().parent.parent / "tests" / "data" / "small.toml"
+SMALL_SCENARIO = "small"  # the shipped five-region preset (scenarios/small.toml)
 
 
 @register_agent

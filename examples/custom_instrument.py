@@ -20,15 +20,17 @@ import argparse
 import os
 from pathlib import Path
 
+from model import IndustryModel  # first: holds numpy's dispatch below AVX-512 (README)
+
+# isort: split
 import numpy as np
 
 from agents.instruments.base import Instrument, layers_param, parse_layers
-from model.model import IndustryModel
 from model.params import Param
 from model.plugins import register_instrument
 from model.scenario import ScenarioError
 
-SMALL_SCENARIO = Path(__file__).resolve().parent.parent / "tests" / "data" / "small.toml"
+SMALL_SCENARIO = "small"  # the shipped five-region preset (scenarios/small.toml)
 
 
 @register_instrument

@@ -32,11 +32,12 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
+from model import IndustryModel  # noqa: E402  (first: holds numpy's dispatch below AVX-512)
+
+# isort: split
 import numpy as np  # noqa: E402
 
-from model.model import IndustryModel  # noqa: E402
-
-SMALL_SCENARIO = Path(__file__).resolve().parent.parent / "tests" / "data" / "small.toml"
+SMALL_SCENARIO = "small"  # the shipped five-region preset (scenarios/small.toml)
 
 #: (name, low, high): entry and demand conditions nobody in the province controls.
 UNCERTAINTIES = (

@@ -19,7 +19,7 @@ from agents.innovation import PartnerNetwork, build_brand, form_partnerships, im
 from agents.instruments import INSTRUMENTS, Levers
 from agents.policy import PolicyAgent
 from agents.talent import TalentPool, TalentStock, University
-from model import demography, labour, setup
+from model import demography, labour, numerics, setup
 from model.accounts import Ledger
 from model.markets import sample_sellers
 from model.params import SEGMENTS, TIERS
@@ -151,6 +151,7 @@ class IndustryModel(mesa.Model):
                  params: Mapping[str, Any] | Scenario | None = None,
                  rng: int | np.random.SeedSequence | np.random.Generator | None = None,
                  **overrides: Any) -> None:
+        numerics.check()  # once per process: warns if numpy's AVX-512 kernels are active
         if isinstance(overrides.get("scenario"), mesa.experimental.scenarios.Scenario):
             overrides.pop("scenario")  # SolaraViz passes Mesa's own empty scenario
         if isinstance(params, Scenario) and not overrides:

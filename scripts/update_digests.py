@@ -1,11 +1,10 @@
 """Rewrite the stored bit-identity digests (tests/data/digests/*.json).
 
 Run only after a DELIBERATE change of model behaviour (a pure refactor must leave every
-digest unchanged), with numpy's AVX-512 kernels switched off (the script refuses to run
-with them active), then commit the JSON files together with the change that explains
-them:
+digest unchanged), then commit the JSON files together with the change that explains
+them. numpy's dispatch is pinned below AVX-512 as in every process of the project
+(model/numerics.py); the script refuses to run if it is not.
 
-    export NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
     .venv/bin/python scripts/update_digests.py
 
 Prints, per case, how many items changed against the previously stored file and which.
@@ -19,18 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from experiments.validation import digests  # noqa: E402
+from experiments.validation import digests  # noqa: E402  (pins numpy's dispatch first)
+from model import numerics  # noqa: E402
 
 
 def main() -> int:
     """Recompute and store every case; print what changed."""
     t_all = time.perf_counter()
-    wide = digests.avx512_active()
-    if wide:
-        print(f"update_digests: numpy's AVX-512 kernels are active ({', '.join(wide)}); "
-              "the stored digests are made without them. Run it as\n  "
-              'NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" '
-              ".venv/bin/python scripts/update_digests.py", file=sys.stderr)
+    problems = numerics.problems()
+    if problems:
+        print("update_digests: the stored digests are made with numpy's pinned dispatch: "
+              + "; ".join(problems), file=sys.stderr)
         return 2
     for case in digests.CASES:
         t0 = time.perf_counter()

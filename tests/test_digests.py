@@ -33,15 +33,10 @@ def test_digests_unchanged(case):
     stored = digests.read(case)
     current = digests.compute(case)
     diffs = digests.differences(stored, current)
-    wide = digests.avx512_active()
-    note = (f"\nNote: numpy's AVX-512 kernels are active in this process ({', '.join(wide)}); "
-            "the stored digests were made without them (NPY_DISABLE_CPU_FEATURES=\"X86_V4 "
-            "AVX512_ICL AVX512_SPR\" before numpy loads).") if wide else ""
     assert not diffs, (
         f"{case.name} ({case.scenario}, seed {case.seed}, {case.steps} quarters): "
         f"{len(diffs)} of {len(stored)} items differ:\n  "
-        + "\n  ".join(f"{name}: {what}" for name, what in diffs.items()) + "\n" + HOW
-        + note)
+        + "\n  ".join(f"{name}: {what}" for name, what in diffs.items()) + "\n" + HOW)
 
 
 def test_stored_files_cover_every_case_and_item():

@@ -26,10 +26,9 @@ of its parts in order (one part per step for per-step items):
   with floats in Python's shortest round-trip form (exact, like 17 significant digits).
 
 Numbers depend on numpy's CPU dispatch: its AVX-512 kernels change the last bits. The
-stored digests are made with the AVX-512 targets switched off
-(``NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"``, set before numpy loads);
-AVX2 and baseline dispatch give the same digests. Each stored file records the setting and
-numpy's active dispatch targets (:func:`active_dispatch`) it was made with.
+stored digests are made with the AVX-512 targets switched off, as every process of the
+project runs (:mod:`model.numerics`); AVX2 and baseline dispatch give the same digests.
+Each stored file records the setting and numpy's active dispatch targets it was made with.
 """
 
 from __future__ import annotations
@@ -48,10 +47,12 @@ from typing import Any
 
 import numpy as np
 
+from model import numerics
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "digests"
 PLUGIN_SRC = ROOT / "tests" / "data" / "plugin_pkg"
-SMALL = "tests/data/small.toml"
+SMALL = "scenarios/small.toml"
 STEPS = 12
 SEEDS = (1, 2)
 
@@ -169,22 +170,6 @@ def digest(parts: Iterable[Any]) -> str:
 def digests(items: Mapping[str, list]) -> dict[str, str]:
     """One digest per item (name -> list of parts), sorted by name."""
     return {name: digest(items[name]) for name in sorted(items)}
-
-
-# ------------------------------------------------------------------ numpy's dispatch
-def active_dispatch() -> list[str]:
-    """numpy's SIMD dispatch targets active in this process (empty if unknown)."""
-    try:
-        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-    except ImportError:  # another numpy layout: nothing to report
-        return []
-    return [t for t in __cpu_dispatch__ if __cpu_features__.get(t)]
-
-
-def avx512_active() -> list[str]:
-    """The active AVX-512 dispatch targets (numpy >= 2.4 names them X86_V4, AVX512_*);
-    the stored digests are made without them."""
-    return [t for t in active_dispatch() if t == "X86_V4" or t.startswith("AVX512")]
 
 
 # ------------------------------------------------------------------ one run
@@ -354,7 +339,7 @@ def record(case: Case, found: Mapping[str, str]) -> dict[str, Any]:
             "steps": case.steps, "overrides": dict(case.overrides), "plugin": case.plugin,
             "numpy": np.__version__,
             "npy_disable_cpu_features": os.environ.get("NPY_DISABLE_CPU_FEATURES", ""),
-            "numpy_dispatch": active_dispatch(),
+            "numpy_dispatch": numerics.active_targets(),
             "digests": dict(sorted(found.items()))}
 
 
