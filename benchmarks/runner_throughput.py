@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SMALL = REPO / "tests" / "data" / "small.toml"
+SMALL = REPO / "scenarios" / "small.toml"
 BENCH = Path(__file__).resolve().parent
 
 
@@ -200,7 +200,7 @@ def main() -> None:
     ratio = best / med(ours)
     par1 = available_parallelism(3)
     lines += [
-        f"**1. Throughput, {n_runs} runs of tests/data/small.toml x {steps} steps** "
+        f"**1. Throughput, {n_runs} runs of scenarios/small.toml x {steps} steps** "
         f"(medians of {reps}; wall time from the call, pool start-up included):", "",
         "| engine | median s | runs/s |", "|---|---|---|",
         f"| ai-chain runner, process pool, 2 workers | {med(ours):.1f} | "

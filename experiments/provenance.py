@@ -1,7 +1,8 @@
-"""Provenance of outputs: package versions, git commit, command line, quarters.
+"""Provenance of outputs: package versions, git commit, command line, code identity,
+numerics and fingerprint, quarters.
 
-Everything here is cheap and imports nothing heavy, so the CLI can use it before it
-loads the model.
+Everything but :func:`provenance` is cheap and imports nothing heavy, so the CLI can use
+it before it loads the model.
 """
 
 from __future__ import annotations
@@ -70,9 +71,19 @@ def now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def provenance(argv: list[str] | None) -> dict[str, Any]:
-    """Fields shared by every output: schema version, versions, git, command, platform."""
+def provenance(argv: list[str] | None, hook: str = "") -> dict[str, Any]:
+    """Fields shared by every output: schema version, versions, git, command, platform,
+    the loaded plugins and the code identity (:mod:`experiments.codeid`), numpy's dispatch
+    (:mod:`model.numerics`) and the numerical fingerprint (:mod:`model.fingerprint`).
+
+    Computes the fingerprint (about 50 ms, once per process) and so imports the model.
+    """
+    from experiments.codeid import code_identity
+    from model import numerics
+    from model.fingerprint import describe
+
     cmd = command_line(argv)
+    code = code_identity(hook)
     return {
         "schema_version": SCHEMA_VERSION,
         "command": cmd,
@@ -81,26 +92,11 @@ def provenance(argv: list[str] | None) -> dict[str, Any]:
         "versions": package_versions(),
         "git": git_commit(),
         "platform": platform.platform(),
-        "plugins": loaded_plugins(),
+        "plugins": code["plugins"],
+        "code": code,
+        "numerics": numerics.status(),
+        "fingerprint": describe(),
     }
-
-
-def loaded_plugins() -> list[dict[str, str]]:
-    """Plugins registered by ``model.plugins.load_plugins`` in this process, with the
-    version of the distribution that provides each (empty when none)."""
-    from importlib import metadata
-
-    from model import plugins
-
-    out = []
-    for p in plugins.loaded_plugins():
-        try:
-            version = metadata.version(p.distribution) if p.distribution else ""
-        except metadata.PackageNotFoundError:
-            version = ""
-        out.append({"group": p.group, "name": p.name, "value": p.value,
-                    "distribution": p.distribution, "version": version})
-    return out
 
 
 def parse_quarter(text: str) -> tuple[int, int]:

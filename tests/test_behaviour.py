@@ -7,7 +7,7 @@ import pytest
 
 from model.model import IndustryModel
 
-SMALL = "tests/data/small.toml"
+SMALL = "scenarios/small.toml"
 COAST = ("Beijing", "Shanghai", "Guangdong")
 
 

@@ -28,7 +28,7 @@ from experiments import ui_controls
 from model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = ROOT / "tests" / "data" / "small.toml"
+SMALL = ROOT / "scenarios" / "small.toml"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",

@@ -353,7 +353,7 @@ def test_shadowing_package_is_named(tmp_path):
 
 
 def test_profile_prints_every_phase_of_the_step(tmp_path):
-    proc = ai_chain("run", str(REPO / "tests/data/small.toml"), "--steps", "3", "--seed", "1",
+    proc = ai_chain("run", str(REPO / "scenarios/small.toml"), "--steps", "3", "--seed", "1",
                     "--firm-data", "none", "--out", "p", "--profile", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     table = proc.stdout.split("time per phase of the step")[1]

@@ -8,7 +8,7 @@ from mesa.experimental.mesa_signals import ModelSignals
 from agents.firms import Firm
 from model.model import IndustryModel
 
-SMALL = "tests/data/small.toml"
+SMALL = "scenarios/small.toml"
 
 
 class Watcher:

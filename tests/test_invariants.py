@@ -36,7 +36,7 @@ from model.params import GLOBAL_PARAMS, TIERS, Param
 from model.reporters import FIRM_FIELDS, REGION_REPORTERS
 from model.scenario import shipped_presets
 
-SMALL = Path(__file__).resolve().parent / "data" / "small.toml"
+SMALL = Path(__file__).resolve().parent.parent / "scenarios" / "small.toml"
 
 _PROFILES = {"ci": 6, "dev": 15, "thorough": 100}
 _PROFILE = os.environ.get("AI_CHAIN_HYPOTHESIS", "dev")

@@ -651,7 +651,7 @@ def test_end_to_end_tiny_experiment(tmp_path: Path) -> None:
     from experiments.cli import main
 
     design = tmp_path / "tiny.toml"
-    design.write_text(TINY.format(scenario=ROOT / "tests" / "data" / "small.toml"),
+    design.write_text(TINY.format(scenario=ROOT / "scenarios" / "small.toml"),
                       encoding="utf-8")
     out = tmp_path / "out"
     assert main(["experiment", str(design), "--out", str(out), "--workers", "1"]) == 0

@@ -22,7 +22,7 @@ from model.model import IndustryModel
 from model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = Path(__file__).resolve().parent / "data" / "small.toml"
+SMALL = Path(__file__).resolve().parent.parent / "scenarios" / "small.toml"
 STEPS = 12
 START = 8  # start of a delayed instrument
 

@@ -24,7 +24,7 @@ from model.scenario import (
     shipped_presets,
 )
 
-SMALL = Path(__file__).resolve().parent / "data" / "small.toml"
+SMALL = Path(__file__).resolve().parent.parent / "scenarios" / "small.toml"
 
 
 def write(path: Path, text: str) -> Path:

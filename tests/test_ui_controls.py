@@ -18,7 +18,7 @@ from model.params import GLOBAL_PARAMS
 from model.reporters import REGION_REPORTERS
 from model.scenario import ScenarioError, load_scenario
 
-SMALL = str(Path(__file__).parent / "data" / "small.toml")
+SMALL = str(Path(__file__).parent.parent / "scenarios" / "small.toml")
 
 
 @pytest.fixture(scope="module")

@@ -38,8 +38,8 @@ class Case:
 
 
 CASES = (
-    Case("small_seed1", "tests/data/small.toml", 1, 20),
-    Case("small_seed2", "tests/data/small.toml", 2, 20),
+    Case("small_seed1", "scenarios/small.toml", 1, 20),
+    Case("small_seed2", "scenarios/small.toml", 2, 20),
     Case("baseline_seed1", "baseline", 1, 8),
 )
 
