@@ -36,6 +36,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           "of local processes")
     exp.add_argument("--dry-run", action="store_true",
                      help="validate and plan, print the run count and an ETA; write nothing")
+    exp.add_argument("--extend", action="store_true",
+                     help="DIR holds this experiment with fewer runs (replications, "
+                          "policies or points added): keep its finished runs and add the rest")
+    exp.add_argument("--replace", action="store_true",
+                     help="discard the experiment in DIR (its runs, failures and report) and "
+                          "start anew")
     exp.add_argument("--retry-failed", action="store_true",
                      help="also rerun the runs recorded in DIR/failures.parquet")
     exp.add_argument("--flush-runs", type=int, default=200, metavar="N",
@@ -65,6 +71,9 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         raise BadInput(f"--workers {workers}: expected an integer >= 1")
     if args.flush_runs < 1:
         raise BadInput(f"--flush-runs {args.flush_runs}: expected an integer >= 1")
+    if args.extend and args.replace:
+        raise BadInput("--extend and --replace: choose one (extend keeps the finished runs, "
+                       "replace discards them)")
     if workers > 1 and not args.scheduler and not args.dry_run:
         runner.start_fork_server()  # its imports overlap with validation and planning
     design = load_design(args.file)
@@ -78,12 +87,17 @@ def cmd_experiment(args: argparse.Namespace) -> int:
           + f", {design.replications} replications, {design.steps} steps) -> {out}",
           flush=True)
     if args.dry_run:
+        from experiments import folder
         from experiments.store import done_run_ids, read_failures
 
-        done = done_run_ids(out) if out.is_dir() else set()
+        action = folder.prepare(out, runner.experiment_record(design), {s.run_id for s in specs},
+                                replace=args.replace, extend=args.extend, apply=False)
+        if action == "replace":
+            print(f"--replace: the experiment in {out} would be discarded")
+        done = done_run_ids(out) if out.is_dir() and action != "replace" else set()
         ids = {s.run_id for s in specs}
         failed = (set(read_failures(out).column("run_id").to_pylist()) - done
-                  if out.is_dir() else set())
+                  if out.is_dir() and action != "replace" else set())
         todo = len(ids - done - (set() if args.retry_failed else failed))
         per_run, how = runner.estimate(design, specs, workers)
         slots = 1 if args.scheduler else workers
@@ -98,7 +112,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
         return EXIT_OK
     summary = runner.execute(design, out, workers=workers, scheduler=args.scheduler,
                              retry_failed=args.retry_failed, specs=specs,
-                             flush_runs=args.flush_runs)
+                             flush_runs=args.flush_runs, replace=args.replace,
+                             extend=args.extend)
     print(runner.format_summary(summary, out))
     if summary.failed or summary.skipped_failed:
         return EXIT_FAILED

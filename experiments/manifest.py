@@ -5,9 +5,14 @@ One run is one (policy, sweep point, replication). Replication ``i`` uses
 every policy and point, so that policies are compared under common random numbers.
 
 ``run_id`` is the SHA-256 of the canonical JSON of what determines the run's numbers: the
-model version (:data:`model.MODEL_VERSION`), a digest of the policy's resolved base
-scenario, the run's dotted overrides, the horizon and the seed (entropy and spawn key).
-The same run therefore has the same id in every plan, which is what resume relies on.
+model version (:data:`model.MODEL_VERSION`), a digest of the outside code that runs
+(plugins and the model hook, :func:`experiments.codeid.code_digest`; left out when there is
+none), a digest of the policy's resolved base scenario, the run's dotted overrides, the
+horizon and the seed (entropy and spawn key). The same run therefore has the same id in
+every plan, which is what resume relies on; changed plugin or hook code gives new ids.
+
+Every run also carries the numerical fingerprint of the planning process
+(:mod:`model.fingerprint`): the worker that runs it checks its own against it.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class RunSpec:
     firm_data: str
     model: str
     plugins: tuple[str, ...]
+    fingerprint: str = ""
 
 
 def canonical_json(obj: Any) -> str:
@@ -57,12 +63,14 @@ def _plain(obj: Any) -> Any:
 
 
 def run_id_for(base_digest: str, overrides: dict[str, Any], steps: int, entropy: int,
-               spawn_key: tuple[int, ...]) -> str:
-    """The run's id (see the module docstring)."""
+               spawn_key: tuple[int, ...], code: str = "") -> str:
+    """The run's id (see the module docstring); ``code`` is the outside-code digest."""
     from model import MODEL_VERSION
 
     payload = {"model_version": MODEL_VERSION, "base": base_digest, "overrides": overrides,
                "steps": steps, "seed_entropy": str(entropy), "spawn_key": list(spawn_key)}
+    if code:
+        payload["code"] = code
     return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
 
@@ -79,11 +87,21 @@ def _base_digest(design: Design, policy_name: str) -> tuple[str, dict[str, Any]]
     return digest, extra
 
 
-def plan_runs(design: Design) -> list[RunSpec]:
+def plan_runs(design: Design, fingerprint: str | None = None) -> list[RunSpec]:
     """Every run of the design, policy by policy, point by point (SALib sample order),
-    replication by replication."""
+    replication by replication.
+
+    Args:
+        design: The validated experiment (its plugins already loaded).
+        fingerprint: The digest the workers must reproduce (default: this process's).
+    """
     from numpy.random import SeedSequence
 
+    from experiments.codeid import code_digest, code_identity
+    from model.fingerprint import fingerprint as own_fingerprint
+
+    code = code_digest(code_identity(design.model))
+    fingerprint = own_fingerprint() if fingerprint is None else fingerprint
     children = SeedSequence(design.seed).spawn(design.replications)
     swept = set(design.sweep.policies) if design.sweep else set()
     specs: list[RunSpec] = []
@@ -98,14 +116,15 @@ def plan_runs(design: Design) -> list[RunSpec]:
                 key = tuple(int(k) for k in child.spawn_key)
                 entropy = int(child.entropy)
                 specs.append(RunSpec(
-                    run_id=run_id_for(digest, overrides, design.steps, entropy, key),
+                    run_id=run_id_for(digest, overrides, design.steps, entropy, key, code),
                     policy=name, point=index, replication=rep,
                     scenario_path=str(pol.scenario_path) if pol.scenario_path else None,
                     overrides=tuple(overrides.items()), seed_entropy=entropy, spawn_key=key,
                     steps=design.steps, outputs=design.outputs,
                     columns=tuple(design.columns), regions=tuple(design.regions),
                     focus_region=design.focus_region, firm_data=design.firm_data,
-                    model=design.model, plugins=tuple(design.plugins)))
+                    model=design.model, plugins=tuple(design.plugins),
+                    fingerprint=fingerprint))
     return specs
 
 

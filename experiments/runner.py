@@ -120,9 +120,14 @@ def process_pool(workers: int, plugins: tuple[str, ...] = ()) -> cf.ProcessPoolE
 
 
 @contextlib.contextmanager
-def engine(workers: int, scheduler: str | None, plugins: tuple[str, ...] = ()
-           ) -> Iterator[tuple[Any, Any, int, str]]:
-    """``(executor factory, task function, slots, label)`` for the chosen engine."""
+def engine(workers: int, scheduler: str | None, plugins: tuple[str, ...] = (),
+           fingerprint: str = "", code: list[dict[str, str]] | None = None,
+           stream: TextIO | None = None) -> Iterator[tuple[Any, Any, int, str]]:
+    """``(executor factory, task function, slots, label)`` for the chosen engine.
+
+    On Dask, workers whose numerical fingerprint or plugin code differ from ``fingerprint``
+    and ``code`` are refused (:mod:`experiments.dask_workers`).
+    """
     from threadpoolctl import threadpool_limits
 
     from experiments import tasks
@@ -130,16 +135,16 @@ def engine(workers: int, scheduler: str | None, plugins: tuple[str, ...] = ()
     if scheduler:
         from distributed import Client
 
+        from experiments.dask_workers import CheckedExecutor
+
         try:
             client = Client(scheduler, timeout="20s")
         except OSError as exc:
             raise BadInput(f"--scheduler {scheduler}: cannot connect: {exc}") from None
         try:
-            if plugins:
-                client.run(_import_modules, list(plugins))
             slots = max(sum(client.nthreads().values()), 1)
-            yield (lambda: client.get_executor(pure=False), tasks.run_task_capped, slots,
-                   f"dask at {scheduler} ({slots} threads)")
+            yield (lambda: CheckedExecutor(client, plugins, fingerprint, code or [], stream),
+                   tasks.run_task_capped, slots, f"dask at {scheduler} ({slots} threads)")
         finally:
             client.close()
     elif workers <= 1:
@@ -150,48 +155,41 @@ def engine(workers: int, scheduler: str | None, plugins: tuple[str, ...] = ()
                f"process pool ({workers} workers)")
 
 
-def _import_modules(names: list[str]) -> None:
-    from model.plugins import load_plugins
+def experiment_record(design: Design) -> dict[str, Any]:
+    """``experiment.json`` for ``design`` in this process: the design, the code identity
+    and the numerical fingerprint (:func:`experiments.folder.record`)."""
+    from experiments.codeid import code_identity
+    from experiments.folder import record
+    from model.fingerprint import describe
 
-    load_plugins(names)  # installed entry points, then the experiment's modules
+    return record(design, code_identity(design.model), describe())
 
 
-def prepare_out(design: Design, specs: list[RunSpec], out: Path) -> None:
-    """Create ``out`` (if needed) and write ``experiment.json`` and ``manifest.parquet``.
+def prepare_out(design: Design, specs: list[RunSpec], out: Path, *, replace: bool = False,
+                extend: bool = False) -> dict[str, Any]:
+    """Check ``out`` (:func:`experiments.folder.prepare`), then create it and write
+    ``experiment.json`` and ``manifest.parquet``; return the experiment record.
 
     Raises:
-        BadInput: ``out`` holds something else, or an experiment whose outputs differ.
+        BadInput: ``out`` holds something else, another experiment (without ``extend`` or
+            ``replace``), runs of other code, or runs with another numerical fingerprint.
     """
-    import json
+    from experiments import folder
 
-    if out.exists() and not out.is_dir():
-        raise BadInput(f"--out {out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()):
-        meta = out / "experiment.json"
-        if not meta.is_file():
-            raise BadInput(f"--out {out}: folder is not empty and holds no experiment.json "
-                           "(not an experiment folder); choose another --out")
-        try:
-            old = json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise BadInput(f"--out {out}: cannot read experiment.json: {exc}") from None
-        mine = design.output_signature()
-        theirs = {k: old.get(k) for k in mine}
-        if theirs != mine:
-            diff = ", ".join(f"{k}: {theirs[k]!r} -> {mine[k]!r}" for k in mine
-                             if theirs[k] != mine[k])
-            raise BadInput(f"--out {out}: holds an experiment with other outputs ({diff}); "
-                           "resume only with the same outputs, or choose another --out")
+    rec = experiment_record(design)
+    folder.prepare(out, rec, {s.run_id for s in specs}, replace=replace, extend=extend)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(out)
-    write_json_atomic(out / "experiment.json", design.to_json())
+    write_json_atomic(out / "experiment.json", rec)
     write_table_atomic(out / "manifest.parquet", manifest_table(design, specs))
+    return rec
 
 
 def execute(design: Design, out: Path, *, workers: int = 2, scheduler: str | None = None,
             retry_failed: bool = False, progress_stream: TextIO | None = None,
             flush_runs: int = 200, flush_seconds: float = 30.0,
-            specs: list[RunSpec] | None = None) -> Summary:
+            specs: list[RunSpec] | None = None, replace: bool = False,
+            extend: bool = False) -> Summary:
     """Plan, write the manifest, run what is missing and stream the results into ``out``.
 
     Args:
@@ -204,6 +202,8 @@ def execute(design: Design, out: Path, *, workers: int = 2, scheduler: str | Non
         flush_runs: Runs buffered before a part file is written.
         flush_seconds: Longest time a finished run waits in memory.
         specs: The plan, when already made by :func:`~experiments.manifest.plan_runs`.
+        replace: Discard an existing folder's experiment and runs first.
+        extend: Accept a design that only adds runs to the folder's experiment.
 
     Returns:
         A :class:`Summary`. Interruptions (KeyboardInterrupt) are passed on after the
@@ -212,8 +212,9 @@ def execute(design: Design, out: Path, *, workers: int = 2, scheduler: str | Non
     t0 = time.perf_counter()
     specs = plan_runs(design) if specs is None else specs
     with writer_lock(out):
+        rec = prepare_out(design, specs, out, replace=replace, extend=extend)
         return _execute(design, out, specs, t0, workers, scheduler, retry_failed,
-                        progress_stream, flush_runs, flush_seconds)
+                        progress_stream, flush_runs, flush_seconds, rec)
 
 
 @contextlib.contextmanager
@@ -242,8 +243,7 @@ def writer_lock(out: Path) -> Iterator[None]:
 
 def _execute(design: Design, out: Path, specs: list[RunSpec], t0: float, workers: int,
              scheduler: str | None, retry_failed: bool, progress_stream: TextIO | None,
-             flush_runs: int, flush_seconds: float) -> Summary:
-    prepare_out(design, specs, out)
+             flush_runs: int, flush_seconds: float, rec: dict[str, Any]) -> Summary:
     done = done_run_ids(out)
     failures = read_failures(out)
     failed = set(failures.column("run_id").to_pylist()) - done
@@ -260,7 +260,8 @@ def _execute(design: Design, out: Path, specs: list[RunSpec], t0: float, workers
         return summary
     store = ResultStore(out, flush_runs=flush_runs, flush_seconds=flush_seconds)
     progress = Progress(len(todo), label="runs", stream=progress_stream)
-    with engine(workers, scheduler, tuple(design.plugins)) as (make, task, slots, _label):
+    with engine(workers, scheduler, tuple(design.plugins), rec["fingerprint"]["digest"],
+                rec["code"]["plugins"], progress_stream) as (make, task, slots, _label):
         try:
             _loop(make, task, slots, todo, store, progress, summary, attempts, out)
         except BaseException:
@@ -300,6 +301,10 @@ def _loop(make: Any, task: Any, slots: int, todo: list[RunSpec], store: ResultSt
                                         traceback="".join(traceback.format_exception(exc)))
                 else:
                     result = fut.result()
+                if result.refused is not None:
+                    _refused(executor, result)
+                    queue.append(spec)  # to another worker (Dask), or the run stops here
+                    continue
                 summary.ran += 1
                 if result.error is None:
                     store.add(result.table, result.firms)
@@ -329,6 +334,17 @@ def _loop(make: Any, task: Any, slots: int, todo: list[RunSpec], store: ResultSt
                 executor = make()
     finally:
         _shutdown(executor, in_flight, wait=not in_flight)
+
+
+def _refused(executor: Any, result: Any) -> None:
+    """A worker refused a run: on Dask take the worker out; elsewhere (workers share this
+    process's environment, so all would refuse) stop with exit 2."""
+    from experiments.dask_workers import CheckedExecutor
+
+    if isinstance(executor, CheckedExecutor) and result.worker:
+        executor.refuse(result.worker, result.refused)
+        return
+    raise BadInput(f"a worker process refused to run: {result.refused}")
 
 
 def _shutdown(executor: cf.Executor, in_flight: dict[cf.Future, RunSpec], wait: bool) -> None:

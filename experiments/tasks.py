@@ -4,7 +4,10 @@
 spawn_key))`` (or calls the experiment's ``model = "module:function"`` hook), steps it and
 returns the region rows as an Arrow table with a ``run_id`` column. It never raises for a
 failing run: the error and traceback come back in the :class:`TaskResult`, so the parent
-records the failure and the other runs continue. Heavy modules are imported at the top so
+records the failure and the other runs continue. Before its first run, a worker process
+computes its numerical fingerprint (:mod:`model.fingerprint`); a run whose planned
+fingerprint differs is not run but comes back ``refused`` (the parent stops, or on Dask
+moves the run to another worker). Heavy modules are imported at the top so
 that the process pool's fork server preloads them once.
 """
 
@@ -41,6 +44,10 @@ class TaskResult:
     error: str | None = None
     traceback: str | None = None
     cpu_seconds: float = 0.0
+    #: Set (to the reason) when this worker's fingerprint differs from the planned one.
+    refused: str | None = None
+    #: The Dask worker's address ("" elsewhere).
+    worker: str = ""
 
 
 _PREPARED = {"threads": False}
@@ -56,14 +63,17 @@ def cap_threads() -> None:
 
 
 def worker_init(plugins: tuple[str, ...] = ()) -> None:
-    """Initializer of pool workers: one BLAS thread, project packages, plugin modules."""
+    """Initializer of pool workers: one BLAS thread, project packages, plugin modules,
+    and the numerical fingerprint (computed now, checked against each run's)."""
     from experiments.packages import shadowed_packages
+    from model.fingerprint import fingerprint
 
     problems = shadowed_packages()
     if problems:
         raise RuntimeError("; ".join(problems))
     cap_threads()
     _plugins(tuple(plugins))  # installed entry points, then the experiment's modules
+    fingerprint()
 
 
 def run_task(spec: RunSpec) -> TaskResult:
@@ -72,6 +82,9 @@ def run_task(spec: RunSpec) -> TaskResult:
     try:
         _plugins(spec.plugins)  # once per process (any engine): scanning entry points
         # costs tens of milliseconds, too much to repeat for every short run
+        reason = refusal(spec.fingerprint)
+        if reason:
+            return TaskResult(spec.run_id, error=f"refused: {reason}", refused=reason)
         if spec.model:
             table = _run_hook(spec)
             firms = None
@@ -96,7 +109,45 @@ def run_task_capped(spec: RunSpec) -> TaskResult:
             return TaskResult(spec.run_id, error="RuntimeError: " + "; ".join(problems))
         cap_threads()
         _PREPARED["worker"] = True
-    return run_task(spec)
+    result = run_task(spec)
+    try:
+        from distributed import get_worker
+
+        result.worker = get_worker().address
+    except (ImportError, ValueError):  # not inside a Dask worker
+        pass
+    return result
+
+
+def refusal(expected: str) -> str | None:
+    """Why this process must not run a run planned with fingerprint ``expected`` (``None``
+    when its own fingerprint is the same, or nothing was planned)."""
+    from model import numerics
+    from model.fingerprint import fingerprint
+
+    if not expected:
+        return None
+    own = fingerprint()
+    if own == expected:
+        return None
+    st = numerics.status()
+    return (f"numerical fingerprint {own[:16]} differs from the experiment's "
+            f"{expected[:16]} (this process: numpy {st['numpy']} on {st['machine']}, "
+            f"dispatch targets {', '.join(st['active_targets']) or 'baseline'}, "
+            f"{numerics.DISABLE_VAR}={st[numerics.DISABLE_VAR]!r}); its numbers would "
+            "differ from the other runs'")
+
+
+def probe(modules: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What a (Dask) worker reports before it is given runs: its fingerprint, numerics
+    and plugin code, after loading the plugins like a run would."""
+    from experiments.codeid import plugin_records
+    from model import numerics
+    from model.fingerprint import fingerprint
+
+    _plugins(tuple(modules))
+    return {"fingerprint": fingerprint(), "numerics": numerics.status(),
+            "plugins": plugin_records()}
 
 
 @lru_cache(maxsize=8)

@@ -29,7 +29,7 @@ from experiments.store import read_runs
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
-SMALL = DATA / "small.toml"
+SMALL = REPO / "scenarios" / "small.toml"
 AI_CHAIN = Path(sys.executable).parent / "ai-chain"
 
 if str(DATA) not in sys.path:
@@ -385,8 +385,10 @@ def test_dead_worker_fails_its_runs_pool_restarts(tmp_path):
 def test_other_outputs_refused_on_resume(tmp_path, serial_small):
     design = load_design(write(tmp_path / "t.toml", SMALL_DESIGN.replace(
         'outputs = "every"', 'outputs = "final"')))
-    with pytest.raises(BadInput, match="other outputs"):
+    with pytest.raises(BadInput, match="holds another experiment \\(outputs: 'every' -> 'final'"):
         execute(design, serial_small, workers=1)
+    with pytest.raises(BadInput, match="outputs must stay the same \\(outputs: 'every' -> 'fin"):
+        execute(design, serial_small, workers=1, extend=True)
 
 
 # ------------------------------------------------------------------ sensitivity

@@ -39,7 +39,7 @@ from model.reporters import REGION_REPORTERS
 from model.scenario import ScenarioError, load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
-SMALL = REPO / "tests" / "data" / "small.toml"
+SMALL = REPO / "scenarios" / "small.toml"
 PLUGIN_SRC = REPO / "tests" / "data" / "plugin_pkg"
 AI_CHAIN = Path(sys.executable).parent / "ai-chain"
 
@@ -258,9 +258,12 @@ def test_ai_chain_run_with_an_installed_plugin(plugin_env, tmp_path):
     assert all(table["institute_links"][i] == 0 for i in others)
     meta = json.loads((tmp_path / "out" / "metadata.json").read_text())
     assert meta["scenario"]["resolved"]["policy"]["Shanxi"]["rd_voucher"]["budget"] == 20.0
-    assert {"group": "ai_chain.instruments", "name": "rd_voucher",
-            "value": "ai_chain_demo_plugin:RDVoucher", "distribution": "ai-chain-demo-plugin",
-            "version": "0.1.0"} in meta["plugins"]
+    voucher = next(p for p in meta["plugins"] if p["name"] == "rd_voucher")
+    assert {k: v for k, v in voucher.items() if k != "hash"} == {
+        "group": "ai_chain.instruments", "name": "rd_voucher",
+        "value": "ai_chain_demo_plugin:RDVoucher", "distribution": "ai-chain-demo-plugin",
+        "version": "0.1.0"}
+    assert len(voucher["hash"]) == 64 and meta["code"]["plugins"] == meta["plugins"]
 
     # without the plugin the same scenario is bad input naming the key: exit 2
     bare = {k: v for k, v in plugin_env.items() if k != "PYTHONPATH"}
@@ -329,10 +332,12 @@ def run_experiment(folder: Path, env: dict, plugins: str,
     assert proc.returncode == 0, proc.stdout + proc.stderr
     manifest = pq.read_table(folder / "out" / "manifest.parquet").to_pydict()
     policy = dict(zip(manifest["run_id"], manifest["policy"], strict=True))
+    rep = dict(zip(manifest["run_id"], manifest["replication"], strict=True))
     rows = pq.ParquetDataset(folder / "out" / "runs").read().to_pylist()
     rows = [r for r in rows if r["region"] == "Shanxi"]
-    rows.sort(key=lambda r: (policy[r["run_id"]], r["run_id"], r["step"]))
+    rows.sort(key=lambda r: (policy[r["run_id"]], rep[r["run_id"]], r["step"]))
     return {"policy": [policy[r["run_id"]] for r in rows],
+            "replication": [rep[r["run_id"]] for r in rows],
             **{k: [r[k] for r in rows] for k in ("run_id", "step", "firms_total",
                                                  "spend_rd_voucher", "institute_links")}}
 
@@ -351,7 +356,12 @@ def test_ai_chain_experiment_with_plugins_in_pool_and_dask_workers(plugin_env, t
                                            strict=True):
             active = pol == "plugins" and step > 0
             assert (spend > 0) == active and (links > 0) == active, (pol, step)
-    assert installed == named  # same runs, same numbers, however the plugin was loaded
+    # same runs, same numbers, however the plugin was loaded; the run ids differ, since
+    # they know which code was loaded (entry points and their distribution's files, or the
+    # named module's file: experiments/codeid.py)
+    assert {k: v for k, v in installed.items() if k != "run_id"} == \
+        {k: v for k, v in named.items() if k != "run_id"}
+    assert set(installed["run_id"]).isdisjoint(named["run_id"])
     # (c) a Dask cluster's worker processes load the installed plugin too
     assert run_on_dask(tmp_path, plugin_env) == installed
 
