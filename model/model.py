@@ -28,9 +28,10 @@ from model.rng import Streams, name_key, root_sequence
 from model.rowsum import row_sum
 from model.scenario import Scenario, load_scenario
 from model.trade import input_bonus, seller_weights, trade
+from model.vocab import Layer, Segment
 
-BASE, TECH, APP = 0, 1, 2
-SUPPLIER_LAYER = (BASE, BASE, TECH)  # layer a buyer of each layer buys inputs from
+#: The layer a buyer of each layer buys its inputs from.
+SUPPLIER_LAYER = (Layer.BASE, Layer.BASE, Layer.TECH)
 
 
 @dataclass
@@ -267,7 +268,7 @@ class IndustryModel(mesa.Model):
         mean_wage = float((wage0 * employed).sum() / max(employed.sum(), 1))
         self.fixed_cost = p["market.fixed_cost"] * wage0 / mean_wage
         lay = f.layer[rows]
-        app = lay == APP
+        app = lay == Layer.APP
         ints = np.bincount(f.region[rows][app], f.segment[rows][app] == SEGMENTS.index(
             "integrators"), minlength=self.n_regions)
         apps = np.bincount(f.region[rows][app], minlength=self.n_regions)
@@ -406,9 +407,12 @@ class IndustryModel(mesa.Model):
         """Segments of entrants: base uniform over three; app integrators at the region's
         step-0 integrator share."""
         u = rng.random(regions.size)
-        seg = np.where(layers == BASE, np.minimum((u * 3).astype(np.int64), 2), 3)
-        app_seg = np.where(u < self.integrator_share0[regions], 5, 4)
-        return np.where(layers == APP, app_seg, seg).astype(np.int64)
+        seg = np.where(layers == Layer.BASE,
+                       np.minimum((u * 3).astype(np.int64), Segment.FRAMEWORKS),
+                       Segment.GENERAL_TECH)
+        app_seg = np.where(u < self.integrator_share0[regions], Segment.INTEGRATORS,
+                           Segment.APPLICATIONS)
+        return np.where(layers == Layer.APP, app_seg, seg).astype(np.int64)
 
     def add_firms(self, **cols: Any) -> np.ndarray:
         """Create firms (rows and agents) born this step; returns their rows."""
@@ -581,7 +585,7 @@ class IndustryModel(mesa.Model):
                                           | (f.suppliers[rows, 0] < 0)]
         if redo.size == 0:
             return
-        for buyer_layer in (BASE, TECH, APP):
+        for buyer_layer in (Layer.BASE, Layer.TECH, Layer.APP):
             buyers = redo[f.layer[redo] == buyer_layer]
             sellers = rows[f.layer[rows] == SUPPLIER_LAYER[buyer_layer]]
             if buyers.size == 0:

@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from model.vocab import LAYERS, SEGMENT_LAYER, SEGMENTS, TIERS  # noqa: F401  (re-exported)
+
 #: Sentinel default meaning "derived at initialisation when not given" (documented per param).
 DERIVED = None
 
@@ -477,9 +479,3 @@ ADAPTIVE_PARAMS: tuple[Param, ...] = (
 
 TEMPLATE_GROUPS = {"regions": REGION_PARAMS, "leaders": LEADER_PARAMS}
 
-LAYERS: tuple[str, ...] = ("base", "tech", "app")
-SEGMENTS: tuple[str, ...] = (
-    "chips", "data", "frameworks", "general_tech", "applications", "integrators",
-)
-SEGMENT_LAYER: tuple[int, ...] = (0, 0, 0, 1, 2, 2)
-TIERS: tuple[str, ...] = ("general", "high_end", "composite")

@@ -20,11 +20,11 @@ from agents.instruments import INSTRUMENTS
 from agents.instruments.base import REGISTRATION_HOOKS
 from model.params import LAYERS, SEGMENTS, TIERS
 from model.rowsum import row_sum
+from model.vocab import Layer
 
 if TYPE_CHECKING:
     from model.model import IndustryModel
 
-BASE, TECH, APP = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,8 @@ for _lay, _name in enumerate(LAYERS):
 @reporter("base_tech_share", "1", "Share of the region's firms in the base or technology layer.",
           zero="0 without firms")
 def base_tech_share(ctx: Context) -> np.ndarray:
-    return ratio(ctx.by_layer[:, BASE] + ctx.by_layer[:, TECH], ctx.by_layer.sum(axis=1))
+    by_layer = ctx.by_layer
+    return ratio(by_layer[:, Layer.BASE] + by_layer[:, Layer.TECH], by_layer.sum(axis=1))
 
 
 def _tv_distance(counts: np.ndarray, reference: np.ndarray) -> np.ndarray:

@@ -29,6 +29,7 @@ from model.params import (
     SEGMENTS,
     Param,
 )
+from model.vocab import DEFAULT_FOCUS, DEFAULT_START_QUARTER
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 META_KEYS = ("name", "description", "extends", "start_quarter", "focus")
@@ -74,10 +75,15 @@ class Scenario:
 
     @property
     def focus(self) -> str:
-        """The focus region: ``meta.focus``, else Shanxi if present, else the first region."""
-        if self.meta.get("focus"):
-            return self.meta["focus"]
-        return "Shanxi" if "Shanxi" in self.regions else self.regions[0]
+        """The focus region: ``meta.focus``, else Shanxi (:data:`model.vocab.DEFAULT_FOCUS`)
+        if present, else the first region."""
+        return self.meta.get("focus") or default_focus(self.regions)
+
+    @property
+    def start_quarter(self) -> str:
+        """The quarter of step 0: ``meta.start_quarter``, else
+        :data:`model.vocab.DEFAULT_START_QUARTER`."""
+        return self.meta.get("start_quarter") or DEFAULT_START_QUARTER
 
     def region(self, name: str, key: str) -> Any:
         """Value of ``regions.<name>.<key>``."""
@@ -95,6 +101,11 @@ class Scenario:
                 node = node.setdefault(part, {})
             node[leaf] = val
         return out
+
+
+def default_focus(regions: list[str]) -> str:
+    """The focus region of a scenario without ``meta.focus``."""
+    return DEFAULT_FOCUS if DEFAULT_FOCUS in regions else regions[0]
 
 
 def shipped_presets() -> list[str]:
@@ -297,7 +308,7 @@ def build_scenario(flat: Mapping[str, Any], meta: Mapping[str, Any],
                             "a region of this scenario: " + ", ".join(regions))
     _cross_checks(values, regions, leaders, origin, src)
     _check_agent_regions(values, regions, focus or (
-        "Shanxi" if "Shanxi" in regions else regions[0]), origin, src)
+        default_focus(regions)), origin, src)
     packages = _packages(flat, regions)
     name = meta.get("name") or (path.stem if path else "scenario")
     return Scenario(name=name, path=path, values=values, declarations=decl, regions=regions,

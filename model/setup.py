@@ -19,11 +19,11 @@ from agents.firms import Firm
 from model.labour import labour_demand
 from model.params import LAYERS, SEGMENTS
 from model.trade import initial_allocation
+from model.vocab import Layer
 
 if TYPE_CHECKING:
     from model.model import IndustryModel
 
-BASE, TECH, APP = 0, 1, 2
 SEG = {name: i for i, name in enumerate(SEGMENTS)}
 
 
@@ -56,7 +56,7 @@ def layer_counts(model: IndustryModel, counts: np.ndarray) -> np.ndarray:
     """(regions, layers) firm counts: explicit splits, others from the residual mix."""
     cfg, p = model.config, model.p
     nat = np.array([p["national.share_base"], p["national.share_tech"], 0.0])
-    nat[APP] = 1.0 - nat[BASE] - nat[TECH]
+    nat[Layer.APP] = 1.0 - nat[Layer.BASE] - nat[Layer.TECH]
     target = nat * counts.sum()
     shares = np.zeros((counts.size, 3))
     explicit = np.zeros(counts.size, dtype=bool)
@@ -113,7 +113,7 @@ def populate(model: IndustryModel) -> None:
     rng = model.stream("init")
     counts = region_counts(model)
     by_layer = layer_counts(model, counts)
-    integrators = integrator_counts(model, by_layer[:, APP])
+    integrators = integrator_counts(model, by_layer[:, Layer.APP])
     wages = np.array([cfg.region(r, "wage") for r in model.region_names])
     natl_wage = float((wages * counts).sum() / max(counts.sum(), 1))
     coast = np.array([cfg.region(r, "coast") for r in model.region_names], dtype=float)
@@ -123,10 +123,10 @@ def populate(model: IndustryModel) -> None:
     for i in range(model.n_regions):
         for lay in range(3):
             n = int(by_layer[i, lay])
-            if lay == BASE:
+            if lay == Layer.BASE:
                 segs = np.repeat([SEG["chips"], SEG["data"], SEG["frameworks"]],
                                  largest_remainder(n, np.ones(3)))
-            elif lay == TECH:
+            elif lay == Layer.TECH:
                 segs = np.full(n, SEG["general_tech"])
             else:
                 k = int(integrators[i])

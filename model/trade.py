@@ -23,11 +23,11 @@ from agents.compute import public_share
 from model.labour import capacity
 from model.markets import Allocation, allocate, draw_projects, realized_share, sample_sellers
 from model.markets import seller_weights as weights_of
+from model.vocab import Layer, Segment
 
 if TYPE_CHECKING:
     from model.model import IndustryModel
 
-BASE, TECH, APP = 0, 1, 2
 
 
 def seller_weights(model: IndustryModel, rows: np.ndarray, extra: np.ndarray | float = 0.0
@@ -62,7 +62,7 @@ def trade(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
     p, f, lv, led = model.p, model.firms, model.levers, model.ledger
     n_r = model.n_regions
     layer = f.layer[rows]
-    app, tech, base = rows[layer == APP], rows[layer == TECH], rows[layer == BASE]
+    app, tech, base = rows[layer == Layer.APP], rows[layer == Layer.TECH], rows[layer == Layer.BASE]
     stats = model.market_stats
     stats.reset()
 
@@ -73,7 +73,7 @@ def trade(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
     w_app = seller_weights(model, app)
     home = np.full(n_r, p["market.home_bias"])
     alloc_final = allocate(w_app, f.region[app], smooth, home)
-    integrator = f.segment[app] == 5
+    integrator = f.segment[app] == Segment.INTEGRATORS
     w_proj = seller_weights(model, app, p["market.integrator_project_bonus"] * integrator)
     rng = model.stream("projects")
     proj_region, sizes = draw_projects(rng, proj_budget, p["demand.project_mean"],
@@ -114,7 +114,7 @@ def trade(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
     tech_demand = p["market.input_tech_per_app"] * np.bincount(f.region[app], app_rev,
                                                                  minlength=n_r)
     w_tech = seller_weights(model, tech)
-    alloc_tech = allocate(w_tech, f.region[tech], tech_demand, input_bonus(model, rows, APP))
+    alloc_tech = allocate(w_tech, f.region[tech], tech_demand, input_bonus(model, rows, Layer.APP))
     tech_fill = _serve(model, tech, alloc_tech.sales)
     tech_rev = alloc_tech.sales * tech_fill
     phi_tech = realized_share(alloc_tech, w_tech, f.region[tech], tech_fill)
@@ -129,7 +129,7 @@ def trade(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
     commercial = compute_by_region * (1.0 - pi)
     base_demand = tech_need + base_own + commercial
     w_base = seller_weights(model, base)
-    alloc_base = allocate(w_base, f.region[base], base_demand, input_bonus(model, rows, TECH))
+    alloc_base = allocate(w_base, f.region[base], base_demand, input_bonus(model, rows, Layer.TECH))
     base_fill = _serve(model, base, alloc_base.sales)
     base_rev = alloc_base.sales * base_fill
     phi_base = realized_share(alloc_base, w_base, f.region[base], base_fill)
@@ -241,12 +241,12 @@ def initial_allocation(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
     p, f = model.p, model.firms
     n_r = model.n_regions
     layer = f.layer[rows]
-    app, tech, base = rows[layer == APP], rows[layer == TECH], rows[layer == BASE]
+    app, tech, base = rows[layer == Layer.APP], rows[layer == Layer.TECH], rows[layer == Layer.BASE]
     stats = model.market_stats
     demand = model.final_demand()
     proj_budget = demand * model.project_share
     home = np.full(n_r, p["market.home_bias"])
-    integrator = f.segment[app] == 5
+    integrator = f.segment[app] == Segment.INTEGRATORS
     w_app = seller_weights(model, app)
     w_proj = seller_weights(model, app, p["market.integrator_project_bonus"] * integrator)
     smooth = allocate(w_app, f.region[app], demand - proj_budget, home)
@@ -266,11 +266,12 @@ def initial_allocation(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
     # two passes: the second with the leaders' pull on suppliers, leaders provisionally
     # identified from the first pass (so that step 1 does not jump)
     for _pass in range(2):
-        alloc_tech = allocate(w_tech, f.region[tech], tech_demand, input_bonus(model, rows, APP))
+        alloc_tech = allocate(w_tech, f.region[tech], tech_demand,
+                              input_bonus(model, rows, Layer.APP))
         revenue[tech] = alloc_tech.sales
         tech_need = p["market.input_base_per_tech"] * np.bincount(
             f.region[tech], alloc_tech.sales, minlength=n_r)
-        bonus = input_bonus(model, rows, TECH)
+        bonus = input_bonus(model, rows, Layer.TECH)
         for _ in range(6):
             rd = p["innovation.rd_intensity"] * revenue[rows]
             compute = p["innovation.compute_share"] * np.bincount(f.region[rows], rd,
