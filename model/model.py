@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +13,11 @@ import numpy as np
 
 from agents import plugin
 from agents.compute import ComputeCenter
-from agents.firms import Firm, FirmTable
-from agents.innovation import PartnerNetwork, build_brand, form_partnerships, imitate, research
-from agents.instruments import INSTRUMENTS, Levers
+from agents.firms import Firm
+from agents.innovation import build_brand, form_partnerships, imitate, research
+from agents.instruments import INSTRUMENTS
 from agents.policy import PolicyAgent
-from agents.talent import TalentPool, TalentStock, University
+from agents.talent import TalentPool, University
 from model import demography, labour, numerics, setup
 from model.accounts import Ledger
 from model.markets import sample_sellers
@@ -27,56 +26,16 @@ from model.reporters import firm_table, region_table
 from model.rng import Streams, name_key, root_sequence
 from model.rowsum import row_sum
 from model.scenario import Scenario, load_scenario
+from model.state.firms import FirmTable
+from model.state.levers import Levers
+from model.state.partners import PartnerNetwork
+from model.state.quarter import Counts, MarketStats
+from model.state.talent import TalentStock
 from model.trade import input_bonus, seller_weights, trade
 from model.vocab import Layer, Segment
 
 #: The layer a buyer of each layer buys its inputs from.
 SUPPLIER_LAYER = (Layer.BASE, Layer.BASE, Layer.TECH)
-
-
-@dataclass
-class Counts:
-    """Per-region event counts of the current quarter."""
-
-    n_regions: int
-    entries: np.ndarray = field(init=False)
-    exits: np.ndarray = field(init=False)
-    branches_opened: np.ndarray = field(init=False)
-    relocations_in: np.ndarray = field(init=False)
-    relocations_out: np.ndarray = field(init=False)
-    innovations: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        """Zero every count."""
-        for name in ("entries", "exits", "branches_opened", "relocations_in",
-                     "relocations_out", "innovations"):
-            setattr(self, name, np.zeros(self.n_regions, dtype=np.int64))
-
-
-@dataclass
-class MarketStats:
-    """Per-region market statistics of the current quarter (see model.trade)."""
-
-    n_regions: int
-
-    def __post_init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        """Zero every statistic."""
-        n = self.n_regions
-        self.projects = np.zeros(n, dtype=np.int64)
-        self.projects_local_integrator = np.zeros(n, dtype=np.int64)
-        self.local_final = np.zeros(n)
-        self.local_tech = np.zeros(n)
-        self.local_base = np.zeros(n)
-        self.base_purchases = np.zeros(n)
-        self.tech_purchases = np.zeros(n)
-        self.scenario_spending = np.zeros(n)
-        self.integrator_expected = np.zeros(n)
 
 
 def focus_firms_total(model: IndustryModel) -> float:

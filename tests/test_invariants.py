@@ -28,13 +28,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents.instruments import INSTRUMENTS, instrument_params
-from agents.talent import FLOWS as TALENT_FLOWS
 from model.accounts import FLOWS as MONEY_FLOWS
 from model.accounts import INFLOWS, OUTFLOWS
 from model.model import IndustryModel
 from model.params import GLOBAL_PARAMS, TIERS, Param
 from model.reporters import FIRM_FIELDS, REGION_REPORTERS
 from model.scenario import shipped_presets
+from model.state.talent import FLOWS as TALENT_FLOWS
 
 SMALL = Path(__file__).resolve().parent.parent / "scenarios" / "small.toml"
 

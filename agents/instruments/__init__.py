@@ -7,7 +7,6 @@ order that fixes the ``spend_<instrument>`` output columns.
 from agents.instruments.base import (
     INSTRUMENTS,
     Instrument,
-    Levers,
     instrument_params,
     register_instrument,
 )
@@ -22,7 +21,7 @@ from agents.instruments.subsidies import TargetedSubsidy, UniversalSubsidy  # no
 from agents.instruments.talent import TalentIntroduction, TalentTraining
 
 __all__ = [
-    "INSTRUMENTS", "Instrument", "Levers", "instrument_params", "register_instrument",
+    "INSTRUMENTS", "Instrument", "instrument_params", "register_instrument",
     "TargetedSubsidy", "UniversalSubsidy", "Recruitment", "TalentTraining",
     "TalentIntroduction", "ComputeService", "IntegratorSupport", "CoInnovation",
     "BrandSupport",

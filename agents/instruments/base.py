@@ -16,12 +16,10 @@ active). Effects scale with spending: an instrument with zero budget changes not
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-
 from model.params import LAYERS, Param
+from model.state.levers import Levers  # noqa: F401  (public API: what instruments set)
 
 if TYPE_CHECKING:
     from agents.policy import PolicyAgent
@@ -83,50 +81,6 @@ def layers_param(default: str, doc: str) -> Param:
     """A parameter naming layers as a comma list, validated as one of the combinations."""
     combos = ("base", "tech", "app", "base,tech", "base,app", "tech,app", "base,tech,app")
     return Param("layers", str, default, "layers", choices=combos, source="scenario", doc=doc)
-
-
-@dataclass
-class Levers:
-    """Per-region policy levers of the current quarter, set by instruments in ``apply``.
-
-    Budget fields hold what is left to spend this quarter; the phase that uses a lever
-    charges realized costs against them through :meth:`IndustryModel.charge`.
-    """
-
-    n_regions: int
-    recruit_cash: np.ndarray = field(init=False)
-    recruit_factor: np.ndarray = field(init=False)
-    recruit_delivery: np.ndarray = field(init=False)
-    recruit_budget: np.ndarray = field(init=False)
-    intro_subsidy: np.ndarray = field(init=False)
-    intro_budget: np.ndarray = field(init=False)
-    voucher_rate: np.ndarray = field(init=False)
-    voucher_budget: np.ndarray = field(init=False)
-    diversified: np.ndarray = field(init=False)
-    local_preference: np.ndarray = field(init=False)
-    scenario_budget: np.ndarray = field(init=False)
-    partnership_budget: np.ndarray = field(init=False)
-    partnership_cost: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        """Zero every lever (instruments set them again each quarter)."""
-        r, nl = self.n_regions, len(LAYERS)
-        self.recruit_cash = np.zeros((r, nl))
-        self.recruit_factor = np.zeros((r, nl))
-        self.recruit_delivery = np.zeros(r)
-        self.recruit_budget = np.zeros(r)
-        self.intro_subsidy = np.zeros((r, 3))
-        self.intro_budget = np.zeros(r)
-        self.voucher_rate = np.zeros(r)
-        self.voucher_budget = np.zeros(r)
-        self.diversified = np.zeros(r, dtype=bool)
-        self.local_preference = np.zeros(r)
-        self.scenario_budget = np.zeros(r)
-        self.partnership_budget = np.zeros(r)
-        self.partnership_cost = np.ones(r)
 
 
 class Instrument:
