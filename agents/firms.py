@@ -2,8 +2,9 @@
 
 Every firm is a :class:`Firm` (a Mesa agent a researcher can read, select and extend),
 while its numbers live in one row of a :class:`model.state.firms.FirmTable`, so that
-markets, labour and innovation run as array operations over all firms at once. Rows are appended on entry and
-never reused; an exiting firm's row is marked dead and its agent removed.
+markets, labour and innovation run as array operations over all firms at once. Rows are
+appended on entry and never reused; an exiting firm's row is marked dead and its agent
+removed.
 """
 
 from __future__ import annotations
