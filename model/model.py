@@ -14,14 +14,16 @@ import numpy as np
 from agents import plugin
 from agents.compute import ComputeCenter
 from agents.firms import Firm
-from agents.innovation import build_brand, form_partnerships, imitate, research
 from agents.instruments import INSTRUMENTS
 from agents.policy import PolicyAgent
 from agents.talent import TalentPool, University
-from model import demography, labour, numerics, setup
+from model import numerics
 from model.accounts import Ledger
 from model.markets import sample_sellers
 from model.params import SEGMENTS, TIERS
+from model.phases import demography, labour, setup
+from model.phases.innovation import build_brand, form_partnerships, imitate, research
+from model.phases.trade import input_bonus, seller_weights, trade
 from model.reporters import firm_table, region_table
 from model.rng import Streams, name_key, root_sequence
 from model.rowsum import row_sum
@@ -31,7 +33,6 @@ from model.state.levers import Levers
 from model.state.partners import PartnerNetwork
 from model.state.quarter import Counts, MarketStats
 from model.state.talent import TalentStock
-from model.trade import input_bonus, seller_weights, trade
 from model.vocab import Layer, Segment
 
 #: The layer a buyer of each layer buys its inputs from.

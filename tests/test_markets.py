@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.labour import ces
 from model.markets import allocate, draw_projects, realized_share, sample_sellers
+from model.phases.labour import ces
 
 
 def brute_probabilities(weights: np.ndarray, seller_region: np.ndarray,

@@ -31,7 +31,7 @@ class Counts:
 
 @dataclass
 class MarketStats:
-    """Per-region market statistics of the current quarter (see model.trade)."""
+    """Per-region market statistics of the current quarter (see model.phases.trade)."""
 
     n_regions: int
 

@@ -91,7 +91,7 @@ class TalentStock:
         self.flows["upgrades_in"] += moved
 
     def retire(self, rng: np.random.Generator, rate: float) -> None:
-        """Retire each job-seeker with probability ``rate`` (employees: see model.labour)."""
+        """Retire each job-seeker with probability ``rate`` (employees: see model.phases.labour)."""
         gone = rng.binomial(self.seekers, rate)
         self.seekers -= gone
         self.flows["retirements"] += gone

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.compute import public_share
-from model.labour import capacity
 from model.markets import Allocation, allocate, draw_projects, realized_share, sample_sellers
 from model.markets import seller_weights as weights_of
+from model.phases.labour import capacity
 from model.vocab import Layer, Segment
 
 if TYPE_CHECKING:

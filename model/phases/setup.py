@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.firms import Firm
-from model.labour import labour_demand
 from model.params import LAYERS, SEGMENTS
-from model.trade import initial_allocation
+from model.phases.labour import labour_demand
+from model.phases.trade import initial_allocation
 from model.vocab import Layer
 
 if TYPE_CHECKING:
