@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
 if TYPE_CHECKING:
     from model.model import IndustryModel
@@ -51,24 +50,3 @@ class ComputeCenter(mesa.Agent):
         """Share of last quarter's use by local AI firms (0 when unused)."""
         used = self.used_local + self.used_outside
         return self.used_local / used if used > 0 else 0.0
-
-
-def public_share(model: IndustryModel, centers: list[ComputeCenter],
-                 voucher: np.ndarray) -> np.ndarray:
-    """Share of each region's AI compute demand that goes to its public centre (R,).
-
-    A logit between the centre (utility ``-beta_price·log(price·(1-voucher)) - friction``)
-    and commercial cloud (utility 0 at the market price). ``voucher`` is the voucher rate
-    per region (R,).
-    """
-    p = model.p
-    share = np.zeros(model.n_regions)
-    for c in centers:
-        if c.capacity <= 0:
-            continue
-        diversified = c.service_model == "diversified" or model.levers.diversified[c.region]
-        friction = p["compute.friction_diversified"] if diversified else p["compute.friction_raw"]
-        eff_price = max(c.price * (1.0 - voucher[c.region]), 1e-3)
-        u = -p["compute.beta_price"] * np.log(eff_price) - friction
-        share[c.region] = 1.0 / (1.0 + np.exp(-u))
-    return share

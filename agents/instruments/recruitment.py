@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from agents.instruments.base import Instrument, layers_param, parse_layers, register_instrument
 from model.params import Param
 
@@ -55,9 +53,3 @@ class Recruitment(Instrument):
 
     def need(self, row: dict[str, float], national: dict[str, float]) -> float:
         return float(1.0 / (1.0 + row["leading_firms"]))
-
-
-def offer_value(model: IndustryModel) -> np.ndarray:
-    """Perceived offer (regions, layers), mRMB: cash + factor × delivery probability."""
-    lv = model.levers
-    return lv.recruit_cash + lv.recruit_factor * lv.recruit_delivery[:, None]

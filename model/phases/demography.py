@@ -36,8 +36,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.instruments.recruitment import offer_value
-
 if TYPE_CHECKING:
     from model.model import IndustryModel
 
@@ -159,7 +157,7 @@ def plan_branches(model: IndustryModel, rows: np.ndarray) -> None:
     demand = model.layer_demand()
     gumbel = rng.gumbel(size=(movers.size, n_r + 1))
     relocate = rng.random(movers.size) < p["branches.relocation_share"]
-    offers = offer_value(model)
+    offers = model.levers.offer_value()
     wage = np.log(model.talent.wages[:, 0])
     log_d = np.log(np.maximum(demand, 1e-9) / np.maximum(demand.mean(axis=0), 1e-9))
     log_n = np.log((n_rl + 1.0) / (n_rl.mean(axis=0) + 1.0))

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.compute import public_share
 from model.markets import Allocation, allocate, draw_projects, realized_share, sample_sellers
 from model.markets import seller_weights as weights_of
 from model.phases.labour import capacity
 from model.vocab import Layer, Segment
 
 if TYPE_CHECKING:
+    from agents.compute import ComputeCenter
     from model.model import IndustryModel
 
 
@@ -291,3 +291,24 @@ def initial_allocation(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
     stats.tech_purchases[:] = tech_demand
     stats.base_purchases[:] = base_demand
     return revenue[rows]
+
+
+def public_share(model: IndustryModel, centers: list[ComputeCenter],
+                 voucher: np.ndarray) -> np.ndarray:
+    """Share of each region's AI compute demand that goes to its public centre (R,).
+
+    A logit between the centre (utility ``-beta_price·log(price·(1-voucher)) - friction``)
+    and commercial cloud (utility 0 at the market price). ``voucher`` is the voucher rate
+    per region (R,).
+    """
+    p = model.p
+    share = np.zeros(model.n_regions)
+    for c in centers:
+        if c.capacity <= 0:
+            continue
+        diversified = c.service_model == "diversified" or model.levers.diversified[c.region]
+        friction = p["compute.friction_diversified"] if diversified else p["compute.friction_raw"]
+        eff_price = max(c.price * (1.0 - voucher[c.region]), 1e-3)
+        u = -p["compute.beta_price"] * np.log(eff_price) - friction
+        share[c.region] = 1.0 / (1.0 + np.exp(-u))
+    return share

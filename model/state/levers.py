@@ -51,3 +51,8 @@ class Levers:
         self.scenario_budget = np.zeros(r)
         self.partnership_budget = np.zeros(r)
         self.partnership_cost = np.ones(r)
+
+    def offer_value(self) -> np.ndarray:
+        """Perceived recruitment offer (regions, layers), mRMB: cash + factor × delivery
+        probability."""
+        return self.recruit_cash + self.recruit_factor * self.recruit_delivery[:, None]
