@@ -19,24 +19,20 @@ from agents.policy import PolicyAgent
 from agents.talent import TalentPool, University
 from model import numerics
 from model.accounts import Ledger
-from model.markets import sample_sellers
 from model.params import SEGMENTS, TIERS
 from model.phases import demography, labour, setup
 from model.phases.innovation import build_brand, form_partnerships, imitate, research
-from model.phases.trade import input_bonus, seller_weights, trade
+from model.phases.links import refresh_suppliers, update_roles
+from model.phases.trade import trade
 from model.reporters import firm_table, region_table
 from model.rng import Streams, name_key, root_sequence
-from model.rowsum import row_sum
 from model.scenario import Scenario, load_scenario
 from model.state.firms import FirmTable
 from model.state.levers import Levers
 from model.state.partners import PartnerNetwork
 from model.state.quarter import Counts, MarketStats
 from model.state.talent import TalentStock
-from model.vocab import Layer, Segment
-
-#: The layer a buyer of each layer buys its inputs from.
-SUPPLIER_LAYER = (Layer.BASE, Layer.BASE, Layer.TECH)
+from model.vocab import Layer
 
 
 def focus_firms_total(model: IndustryModel) -> float:
@@ -234,34 +230,20 @@ class IndustryModel(mesa.Model):
         apps = np.bincount(f.region[rows][app], minlength=self.n_regions)
         self.integrator_share0 = np.divide(ints, apps, out=np.zeros(self.n_regions),
                                            where=apps > 0)
-        self._refresh_suppliers(rows, everyone=True)
-        self._update_roles(rows)
+        refresh_suppliers(self, rows, everyone=True)
+        update_roles(self, rows)
         rev = np.bincount(f.region[rows] * 3 + lay, f.revenue[rows],
                           minlength=self.n_regions * 3).reshape(self.n_regions, 3)
         n_rl = np.bincount(f.region[rows] * 3 + lay,
                            minlength=self.n_regions * 3).reshape(self.n_regions, 3)
         self.initial_layer_revenue = rev
         self.entry_reference = {
-            "margin": self._initial_margin(rows),
+            "margin": setup.initial_margin(self, rows),
             "talent": demography.entry_talent(self, n_rl.sum(axis=1)),
             "growth": self.demand_growth(0),
             "mean_firms": n_rl.mean(axis=0),
         }
         self.plugin_agents = plugin.build_agents(self)  # enabled extra agent types
-
-    def _initial_margin(self, rows: np.ndarray) -> np.ndarray:
-        """National after-tax operating margin by layer at step 0 (reference for entry)."""
-        f, p = self.firms, self.p
-        wages = row_sum(f.employees[rows] * self.talent.wages[f.region[rows]])
-        costs = (self.input_coef[f.layer[rows]] * f.revenue[rows] + wages
-                 + p["innovation.compute_share"] * f.rd[rows]
-                 + p["innovation.marketing_intensity"] * f.revenue[rows]
-                 + self.fixed_cost[f.region[rows]])
-        operating = f.revenue[rows] - costs
-        prof = operating - p["tax.profit_rate"] * np.maximum(operating, 0.0)  # after tax
-        rev = np.bincount(f.layer[rows], f.revenue[rows], minlength=3)
-        return np.divide(np.bincount(f.layer[rows], prof, minlength=3), rev,
-                         out=np.zeros(3), where=rev > 0)
 
     # ------------------------------------------------------------------ helpers
     def register_firms(self, agents: list[Firm]) -> None:
@@ -273,6 +255,16 @@ class IndustryModel(mesa.Model):
             by_row.extend([None] * (top - len(by_row)))
         for agent, row in zip(agents, rows, strict=True):
             by_row[row] = agent
+
+    def unregister_firms(self, rows: np.ndarray) -> list[Firm]:
+        """Forget the agents of table rows (firms that exit); return them."""
+        by_row, agents = self._firm_by_row, []
+        for row in rows.tolist():
+            agent = by_row[row]
+            by_row[row] = None
+            if agent is not None:
+                agents.append(agent)
+        return agents
 
     def firm_at(self, row: int) -> Firm:
         """The Firm agent of a table row."""
@@ -354,76 +346,6 @@ class IndustryModel(mesa.Model):
             (table["firms_base"].sum() + table["firms_tech"].sum()) / firms) if firms else 0.0
         return row, national
 
-    def update_prices(self, rows: np.ndarray) -> None:
-        """Price = (1 + markup) · labour cost per unit / (1 - input coefficient)."""
-        p, f = self.p, self.firms
-        wage = row_sum(self.tier_mix[f.layer[rows]] * self.talent.wages[f.region[rows]])
-        unit_labour = p["labour.workers_per_output"] * np.exp(-f.logcap[rows]) * wage
-        f.price[rows] = (1.0 + p["market.markup"]) * unit_labour / (
-            1.0 - self.input_coef[f.layer[rows]])
-
-    def entrant_segments(self, rng: np.random.Generator, regions: np.ndarray,
-                         layers: np.ndarray) -> np.ndarray:
-        """Segments of entrants: base uniform over three; app integrators at the region's
-        step-0 integrator share."""
-        u = rng.random(regions.size)
-        seg = np.where(layers == Layer.BASE,
-                       np.minimum((u * 3).astype(np.int64), Segment.FRAMEWORKS),
-                       Segment.GENERAL_TECH)
-        app_seg = np.where(u < self.integrator_share0[regions], Segment.INTEGRATORS,
-                           Segment.APPLICATIONS)
-        return np.where(layers == Layer.APP, app_seg, seg).astype(np.int64)
-
-    def add_firms(self, **cols: Any) -> np.ndarray:
-        """Create firms (rows and agents) born this step; returns their rows."""
-        n = len(cols["region"])
-        if "group" not in cols:
-            cols["group"] = np.arange(self.next_group, self.next_group + n)
-            self.next_group += n
-        cols.setdefault("born", self.steps)
-        rows = self.firms.add(n, **cols)
-        self.firms.suppliers[rows] = -1
-        self.update_prices(rows)
-        self.register_firms(Firm.create_many(self, rows))
-        return rows
-
-    def remove_firms(self, rows: np.ndarray) -> None:
-        """Remove firms: staff become job-seekers; positive cash is paid out to owners,
-        negative cash written off by creditors."""
-        f = self.firms
-        if rows.size == 0:
-            return
-        reg = f.region[rows]
-        for k in range(len(TIERS)):
-            self.talent.seekers[:, k] += np.bincount(
-                reg, f.employees[rows, k], minlength=self.n_regions).astype(np.int64)
-        cash = f.cash[rows]
-        self.ledger.add_by_region("liquidation", reg, np.maximum(cash, 0.0))
-        self.ledger.add_by_region("writeoff", reg, np.maximum(-cash, 0.0))
-        f.employees[rows] = 0
-        f.cash[rows] = 0.0
-        f.alive[rows] = False
-        agents = []
-        for row in rows.tolist():
-            agent = self._firm_by_row[row]
-            self._firm_by_row[row] = None
-            if agent is not None:
-                agents.append(agent)
-        Firm.remove_many(self, agents)
-
-    def relocate_firm(self, row: int, region: int) -> None:
-        """Move a whole firm (headquarters included) to another region."""
-        f = self.firms
-        origin = int(f.region[row])
-        self.ledger.add("transfers", origin, -float(f.cash[row]))
-        self.ledger.add("transfers", region, float(f.cash[row]))
-        self.talent.seekers[origin] += f.employees[row]
-        f.employees[row] = 0
-        if f.home[row] == origin:
-            f.home[row] = region
-        f.region[row] = region
-        f.suppliers[row] = -1
-
     # ------------------------------------------------------------------ the step
     def _reset_quarter(self) -> None:
         self.ledger.reset()
@@ -462,7 +384,7 @@ class IndustryModel(mesa.Model):
         labour.migrate(self)
         self._lap("migration")
         # 4. plans
-        self.update_prices(rows)
+        labour.update_prices(self, rows)
         f.rd[rows] = p["innovation.rd_intensity"] * f.revenue_smooth[rows] + f.rd_extra[rows]
         labour.labour_demand(self, rows, 1.0 + self.demand_growth(self.steps - 1))
         self._lap("plans")
@@ -486,8 +408,8 @@ class IndustryModel(mesa.Model):
         form_partnerships(self, rows)
         self._lap("innovation")
         # 8. links and roles
-        self._refresh_suppliers(rows)
-        self._update_roles(rows)
+        refresh_suppliers(self, rows)
+        update_roles(self, rows)
         self._lap("links and roles")
         # 9. exit
         demography.exit_firms(self, rows)
@@ -511,74 +433,6 @@ class IndustryModel(mesa.Model):
         if phase is not None:
             self.phase_seconds[phase] = self.phase_seconds.get(phase, 0.0) + now - self._lap_at
         self._lap_at = now
-
-    def settle(self, rows: np.ndarray, revenue: np.ndarray, purchases: np.ndarray) -> None:
-        """Book the quarter's accounts of firms ``rows`` and update cash and loss streaks."""
-        p, f, led = self.p, self.firms, self.ledger
-        reg = f.region[rows]
-        wages = row_sum(f.employees[rows] * self.talent.wages[reg])
-        marketing = p["innovation.marketing_intensity"] * revenue + f.marketing_extra[rows]
-        overheads = self.fixed_cost[reg]
-        operating = revenue - purchases - wages - marketing - overheads
-        tax = p["tax.profit_rate"] * np.maximum(operating, 0.0)
-        branch = f.home[rows] != reg
-        remit = np.where(branch, p["branches.profit_remit"]
-                         * np.maximum(operating - tax, 0.0), 0.0)
-        f.cash[rows] += operating - tax - remit
-        f.profit[rows] = operating - tax + f.subsidy[rows]
-        f.loss_streak[rows] = np.where(f.profit[rows] < 0, f.loss_streak[rows] + 1, 0)
-        f.revenue_smooth[rows] = 0.5 * f.revenue_smooth[rows] + 0.5 * revenue
-        led.add_by_region("wages", reg, wages)
-        led.add_by_region("marketing", reg, marketing)
-        led.add_by_region("overheads", reg, overheads)
-        led.add_by_region("taxes", reg, tax)
-        led.add_by_region("remittances_out", reg, remit)
-        led.add_by_region("remittances_in", f.home[rows], remit)
-        led.add_by_region("profit", reg, operating - tax - remit)
-
-    def _refresh_suppliers(self, rows: np.ndarray, everyone: bool = False) -> None:
-        """Re-draw supplier links of a random share of firms (and of firms without any)."""
-        p, f = self.p, self.firms
-        rng = self.stream("suppliers")
-        u = rng.random(rows.size)
-        redo = rows if everyone else rows[(u < p["roles.supplier_churn"])
-                                          | (f.suppliers[rows, 0] < 0)]
-        if redo.size == 0:
-            return
-        for buyer_layer in (Layer.BASE, Layer.TECH, Layer.APP):
-            buyers = redo[f.layer[redo] == buyer_layer]
-            sellers = rows[f.layer[rows] == SUPPLIER_LAYER[buyer_layer]]
-            if buyers.size == 0:
-                continue
-            if sellers.size == 0:
-                f.suppliers[buyers] = -1
-                continue
-            w = seller_weights(self, sellers)
-            bonus = input_bonus(self, rows, buyer_layer)
-            br = np.repeat(f.region[buyers], f.slots)
-            pick = sample_sellers(rng, w, f.region[sellers], br, bonus)
-            f.suppliers[buyers] = np.where(pick >= 0, sellers[np.maximum(pick, 0)], -1
-                                           ).reshape(buyers.size, f.slots)
-
-    def _update_roles(self, rows: np.ndarray) -> None:
-        """Leading, little giant and chain master by the step-0 absolute thresholds."""
-        p, f = self.p, self.firms
-        lay = f.layer[rows]
-        f.leading[rows] = f.revenue_smooth[rows] >= self.leading_threshold[lay]
-        sizes = np.bincount(f.group[rows], minlength=int(f.group[rows].max()) + 1)
-        single = sizes[f.group[rows]] == 1
-        sme = row_sum(f.employees[rows]) <= p["roles.sme_max_employees"]
-        f.little_giant[rows] = (~f.leading[rows] & sme & single
-                                & (f.logcap[rows] >= self.little_giant_threshold[lay]))
-        f.chain_master[rows] = False
-        lead = rows[f.leading[rows]]
-        sup = f.suppliers[lead]
-        sup_safe = np.where(sup >= 0, sup, 0)
-        local = (sup >= 0) & f.alive[sup_safe] & (f.region[sup_safe] == f.region[lead][:, None])
-        ordered = np.sort(np.where(local, sup, -1), axis=1)
-        distinct = (ordered >= 0) & np.concatenate(
-            [np.ones((lead.size, 1), dtype=bool), ordered[:, 1:] != ordered[:, :-1]], axis=1)
-        f.chain_master[lead] = distinct.sum(axis=1) >= p["roles.chain_master_min_local_suppliers"]
 
     def finalize(self) -> None:
         """End the run: let every policy instrument and plugin agent finalize (call once,

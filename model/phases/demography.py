@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.phases.firms import add_firms, entrant_segments, relocate_firm, remove_firms
+
 if TYPE_CHECKING:
     from model.model import IndustryModel
 
@@ -64,7 +66,7 @@ def exit_firms(model: IndustryModel, rows: np.ndarray) -> None:
     hazard = np.where(sustained, 1.0 - (1.0 - hazard) * (1.0 - p["exit.loss_hazard"]), hazard)
     leaving = rows[(f.cash[rows] < 0.0) | (u < hazard)]
     model.counts.exits += np.bincount(f.region[leaving], minlength=model.n_regions)
-    model.remove_firms(leaving)
+    remove_firms(model, leaving)
 
 
 def enter_firms(model: IndustryModel, rows: np.ndarray) -> None:
@@ -105,8 +107,8 @@ def enter_firms(model: IndustryModel, rows: np.ndarray) -> None:
     layers = np.repeat(np.tile(np.arange(3), n_r), births.ravel())
     x = (entrant_capability(model, rows)[regions, layers] - p["entry.capability_gap"]
          + p["calibration.capability_sigma"] * rng.standard_normal(total))
-    segment = model.entrant_segments(rng, regions, layers)
-    model.add_firms(region=regions, home=regions, layer=layers, segment=segment, logcap=x,
+    segment = entrant_segments(model, rng, regions, layers)
+    add_firms(model, region=regions, home=regions, layer=layers, segment=segment, logcap=x,
                     cash=p["entry.seed_cash"], expected_sales=p["entry.initial_sales"],
                     brand=p["innovation.brand_gain"] * np.log(2.0))
     model.ledger.add_by_region("seed_capital", regions, np.full(total, p["entry.seed_cash"]))
@@ -191,7 +193,7 @@ def open_branches(model: IndustryModel) -> None:
         name = model.region_names[r]
         if b.relocate:
             origin = int(f.region[b.parent])
-            model.relocate_firm(b.parent, r)
+            relocate_firm(model, b.parent, r)
             model.counts.relocations_out[origin] += 1
             model.counts.relocations_in[r] += 1
             row = b.parent
@@ -200,8 +202,8 @@ def open_branches(model: IndustryModel) -> None:
             f.cash[b.parent] -= capital
             model.ledger.add("transfers", int(f.region[b.parent]), -capital)
             model.ledger.add("transfers", r, capital)
-            row = model.add_firms(
-                region=np.array([r]), home=np.array([f.home[b.parent]]),
+            row = add_firms(
+                model, region=np.array([r]), home=np.array([f.home[b.parent]]),
                 layer=np.array([f.layer[b.parent]]), segment=np.array([f.segment[b.parent]]),
                 logcap=np.array([f.logcap[b.parent] - 0.2]), cash=capital,
                 group=np.array([f.group[b.parent]]), brand=np.array([0.5 * f.brand[b.parent]]),

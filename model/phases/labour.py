@@ -211,3 +211,12 @@ def migrate(model: IndustryModel) -> None:
         if paid > 0:
             model.charge(int(r), "talent_introduction", paid)
             model.ledger.add("introduction_subsidies", int(r), paid)
+
+
+def update_prices(model: IndustryModel, rows: np.ndarray) -> None:
+    """Price = (1 + markup) · labour cost per unit / (1 - input coefficient)."""
+    p, f = model.p, model.firms
+    wage = row_sum(model.tier_mix[f.layer[rows]] * model.talent.wages[f.region[rows]])
+    unit_labour = p["labour.workers_per_output"] * np.exp(-f.logcap[rows]) * wage
+    f.price[rows] = (1.0 + p["market.markup"]) * unit_labour / (
+        1.0 - model.input_coef[f.layer[rows]])

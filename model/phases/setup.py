@@ -17,8 +17,9 @@ import numpy as np
 
 from agents.firms import Firm
 from model.params import LAYERS, SEGMENTS
-from model.phases.labour import labour_demand
+from model.phases.labour import labour_demand, update_prices
 from model.phases.trade import initial_allocation
+from model.rowsum import row_sum
 from model.vocab import Layer
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ def populate(model: IndustryModel) -> None:
     model.next_group = int(group_a.max()) + 1
     model.register_firms(Firm.create_many(model, rows))
 
-    model.update_prices(rows)
+    update_prices(model, rows)
     sales = initial_allocation(model, rows)
     f.revenue[rows] = f.revenue_smooth[rows] = f.expected_sales[rows] = sales
     f.demand[rows] = sales
@@ -213,3 +214,18 @@ def _place_leaders(model: IndustryModel, region: np.ndarray, layer: np.ndarray,
         brand[row] = p["calibration.leader_brand"]
         model.leader_rows[lead] = row
     model.group_names.update({gid: name for name, gid in groups.items()})
+
+
+def initial_margin(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
+    """National after-tax operating margin by layer at step 0 (reference for entry)."""
+    f, p = model.firms, model.p
+    wages = row_sum(f.employees[rows] * model.talent.wages[f.region[rows]])
+    costs = (model.input_coef[f.layer[rows]] * f.revenue[rows] + wages
+             + p["innovation.compute_share"] * f.rd[rows]
+             + p["innovation.marketing_intensity"] * f.revenue[rows]
+             + model.fixed_cost[f.region[rows]])
+    operating = f.revenue[rows] - costs
+    prof = operating - p["tax.profit_rate"] * np.maximum(operating, 0.0)  # after tax
+    rev = np.bincount(f.layer[rows], f.revenue[rows], minlength=3)
+    return np.divide(np.bincount(f.layer[rows], prof, minlength=3), rev,
+                     out=np.zeros(3), where=rev > 0)

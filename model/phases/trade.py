@@ -22,6 +22,7 @@ import numpy as np
 from model.markets import Allocation, allocate, draw_projects, realized_share, sample_sellers
 from model.markets import seller_weights as weights_of
 from model.phases.labour import capacity
+from model.rowsum import row_sum
 from model.vocab import Layer, Segment
 
 if TYPE_CHECKING:
@@ -158,7 +159,7 @@ def trade(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
 
     f.revenue[rows] = revenue[rows]
     f.demand[rows] = demand_alloc[rows]
-    model.settle(rows, revenue[rows], inputs[rows] + comp_public + comp_commercial)
+    settle(model, rows, revenue[rows], inputs[rows] + comp_public + comp_commercial)
     stats.base_purchases[:] = base_demand
     stats.tech_purchases[:] = tech_demand
     units = np.where(eff_price > 0, pi / np.maximum(eff_price, 1e-9), 0.0) + (1.0 - pi) * phi_base
@@ -312,3 +313,29 @@ def public_share(model: IndustryModel, centers: list[ComputeCenter],
         u = -p["compute.beta_price"] * np.log(eff_price) - friction
         share[c.region] = 1.0 / (1.0 + np.exp(-u))
     return share
+
+
+def settle(model: IndustryModel, rows: np.ndarray, revenue: np.ndarray,
+           purchases: np.ndarray) -> None:
+    """Book the quarter's accounts of firms ``rows`` and update cash and loss streaks."""
+    p, f, led = model.p, model.firms, model.ledger
+    reg = f.region[rows]
+    wages = row_sum(f.employees[rows] * model.talent.wages[reg])
+    marketing = p["innovation.marketing_intensity"] * revenue + f.marketing_extra[rows]
+    overheads = model.fixed_cost[reg]
+    operating = revenue - purchases - wages - marketing - overheads
+    tax = p["tax.profit_rate"] * np.maximum(operating, 0.0)
+    branch = f.home[rows] != reg
+    remit = np.where(branch, p["branches.profit_remit"]
+                     * np.maximum(operating - tax, 0.0), 0.0)
+    f.cash[rows] += operating - tax - remit
+    f.profit[rows] = operating - tax + f.subsidy[rows]
+    f.loss_streak[rows] = np.where(f.profit[rows] < 0, f.loss_streak[rows] + 1, 0)
+    f.revenue_smooth[rows] = 0.5 * f.revenue_smooth[rows] + 0.5 * revenue
+    led.add_by_region("wages", reg, wages)
+    led.add_by_region("marketing", reg, marketing)
+    led.add_by_region("overheads", reg, overheads)
+    led.add_by_region("taxes", reg, tax)
+    led.add_by_region("remittances_out", reg, remit)
+    led.add_by_region("remittances_in", f.home[rows], remit)
+    led.add_by_region("profit", reg, operating - tax - remit)

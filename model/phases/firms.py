@@ -1,0 +1,77 @@
+"""The firms' life cycle: creating firms (rows and agents), removing them, relocating them.
+
+Used by set-up and by the exit and entry phases (:mod:`model.phases.demography`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from agents.firms import Firm
+from model.phases.labour import update_prices
+from model.vocab import TIERS, Layer, Segment
+
+if TYPE_CHECKING:
+    from model.model import IndustryModel
+
+
+def entrant_segments(model: IndustryModel, rng: np.random.Generator, regions: np.ndarray,
+                     layers: np.ndarray) -> np.ndarray:
+    """Segments of entrants: base uniform over three; app integrators at the region's
+    step-0 integrator share."""
+    u = rng.random(regions.size)
+    seg = np.where(layers == Layer.BASE,
+                   np.minimum((u * 3).astype(np.int64), Segment.FRAMEWORKS),
+                   Segment.GENERAL_TECH)
+    app_seg = np.where(u < model.integrator_share0[regions], Segment.INTEGRATORS,
+                       Segment.APPLICATIONS)
+    return np.where(layers == Layer.APP, app_seg, seg).astype(np.int64)
+
+
+def add_firms(model: IndustryModel, **cols: Any) -> np.ndarray:
+    """Create firms (rows and agents) born this step; returns their rows."""
+    n = len(cols["region"])
+    if "group" not in cols:
+        cols["group"] = np.arange(model.next_group, model.next_group + n)
+        model.next_group += n
+    cols.setdefault("born", model.steps)
+    rows = model.firms.add(n, **cols)
+    model.firms.suppliers[rows] = -1
+    update_prices(model, rows)
+    model.register_firms(Firm.create_many(model, rows))
+    return rows
+
+
+def remove_firms(model: IndustryModel, rows: np.ndarray) -> None:
+    """Remove firms: staff become job-seekers; positive cash is paid out to owners,
+    negative cash written off by creditors."""
+    f = model.firms
+    if rows.size == 0:
+        return
+    reg = f.region[rows]
+    for k in range(len(TIERS)):
+        model.talent.seekers[:, k] += np.bincount(
+            reg, f.employees[rows, k], minlength=model.n_regions).astype(np.int64)
+    cash = f.cash[rows]
+    model.ledger.add_by_region("liquidation", reg, np.maximum(cash, 0.0))
+    model.ledger.add_by_region("writeoff", reg, np.maximum(-cash, 0.0))
+    f.employees[rows] = 0
+    f.cash[rows] = 0.0
+    f.alive[rows] = False
+    Firm.remove_many(model, model.unregister_firms(rows))
+
+
+def relocate_firm(model: IndustryModel, row: int, region: int) -> None:
+    """Move a whole firm (headquarters included) to another region."""
+    f = model.firms
+    origin = int(f.region[row])
+    model.ledger.add("transfers", origin, -float(f.cash[row]))
+    model.ledger.add("transfers", region, float(f.cash[row]))
+    model.talent.seekers[origin] += f.employees[row]
+    f.employees[row] = 0
+    if f.home[row] == origin:
+        f.home[row] = region
+    f.region[row] = region
+    f.suppliers[row] = -1

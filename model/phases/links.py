@@ -1,0 +1,65 @@
+"""Links and roles: supplier links re-drawn for some firms, and firms' roles (leading
+firm, little giant, chain master) by the step-0 absolute thresholds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.markets import sample_sellers
+from model.phases.trade import input_bonus, seller_weights
+from model.rowsum import row_sum
+from model.vocab import Layer
+
+if TYPE_CHECKING:
+    from model.model import IndustryModel
+
+#: The layer a buyer of each layer buys its inputs from.
+SUPPLIER_LAYER = (Layer.BASE, Layer.BASE, Layer.TECH)
+
+
+def refresh_suppliers(model: IndustryModel, rows: np.ndarray, everyone: bool = False) -> None:
+    """Re-draw supplier links of a random share of firms (and of firms without any)."""
+    p, f = model.p, model.firms
+    rng = model.stream("suppliers")
+    u = rng.random(rows.size)
+    redo = rows if everyone else rows[(u < p["roles.supplier_churn"])
+                                      | (f.suppliers[rows, 0] < 0)]
+    if redo.size == 0:
+        return
+    for buyer_layer in (Layer.BASE, Layer.TECH, Layer.APP):
+        buyers = redo[f.layer[redo] == buyer_layer]
+        sellers = rows[f.layer[rows] == SUPPLIER_LAYER[buyer_layer]]
+        if buyers.size == 0:
+            continue
+        if sellers.size == 0:
+            f.suppliers[buyers] = -1
+            continue
+        w = seller_weights(model, sellers)
+        bonus = input_bonus(model, rows, buyer_layer)
+        br = np.repeat(f.region[buyers], f.slots)
+        pick = sample_sellers(rng, w, f.region[sellers], br, bonus)
+        f.suppliers[buyers] = np.where(pick >= 0, sellers[np.maximum(pick, 0)], -1
+                                       ).reshape(buyers.size, f.slots)
+
+
+def update_roles(model: IndustryModel, rows: np.ndarray) -> None:
+    """Leading, little giant and chain master by the step-0 absolute thresholds."""
+    p, f = model.p, model.firms
+    lay = f.layer[rows]
+    f.leading[rows] = f.revenue_smooth[rows] >= model.leading_threshold[lay]
+    sizes = np.bincount(f.group[rows], minlength=int(f.group[rows].max()) + 1)
+    single = sizes[f.group[rows]] == 1
+    sme = row_sum(f.employees[rows]) <= p["roles.sme_max_employees"]
+    f.little_giant[rows] = (~f.leading[rows] & sme & single
+                            & (f.logcap[rows] >= model.little_giant_threshold[lay]))
+    f.chain_master[rows] = False
+    lead = rows[f.leading[rows]]
+    sup = f.suppliers[lead]
+    sup_safe = np.where(sup >= 0, sup, 0)
+    local = (sup >= 0) & f.alive[sup_safe] & (f.region[sup_safe] == f.region[lead][:, None])
+    ordered = np.sort(np.where(local, sup, -1), axis=1)
+    distinct = (ordered >= 0) & np.concatenate(
+        [np.ones((lead.size, 1), dtype=bool), ordered[:, 1:] != ordered[:, :-1]], axis=1)
+    f.chain_master[lead] = distinct.sum(axis=1) >= p["roles.chain_master_min_local_suppliers"]
