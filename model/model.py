@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +20,84 @@ from agents.policy import PolicyAgent
 from agents.talent import TalentPool, University
 from model import numerics
 from model.accounts import Ledger
-from model.params import SEGMENTS, TIERS
-from model.phases import demography, labour, setup
-from model.phases.innovation import build_brand, form_partnerships, imitate, research
+from model.params import ADAPTIVE_PARAMS, SEGMENTS, TIERS
+from model.phases import demography, quarter, setup
 from model.phases.links import refresh_suppliers, update_roles
-from model.phases.trade import trade
 from model.reporters import firm_table, region_table
 from model.rng import Streams, name_key, root_sequence
 from model.scenario import Scenario, load_scenario
 from model.state.firms import FirmTable
 from model.state.levers import Levers
 from model.state.partners import PartnerNetwork
-from model.state.quarter import Counts, MarketStats
+from model.state.quarter import Counts, MarketStats, StepState
 from model.state.talent import TalentStock
 from model.vocab import Layer
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of the step.
+
+    Attributes:
+        title: Its name in the class docstring and the ODD's step table.
+        label: Its key in ``phase_seconds`` (``ai-chain run --profile``).
+        run: The function that runs it (:mod:`model.phases.quarter`).
+        doc: What happens in it.
+    """
+
+    title: str
+    label: str
+    run: Callable[[IndustryModel, StepState], None]
+    doc: str
+
+
+#: Region tables kept for the adaptive rule: the latest one and the largest lag allowed.
+HISTORY_STEPS = int(next(p for p in ADAPTIVE_PARAMS if p.name.endswith(".lag")).bounds[1]) + 1
+
+#: The step, in order: the one list of phases that the step runs, times and documents.
+PHASES: tuple[Phase, ...] = (
+    Phase("Policy", "policy", quarter.policy,
+          "every region's policy agent reviews budgets (if adaptive) and applies its "
+          "instruments: grants, training enrolment, and this quarter's levers (recruitment "
+          "offers, compute vouchers, introduction subsidies, procurement preference); then "
+          "every agent of an enabled plugin agent type (:mod:`agents.plugin`, "
+          "``[agents.<name>]``) steps, in registration then region order (none exist unless "
+          "a scenario enables them)."),
+    Phase("Talent supply", "talent supply", quarter.talent_supply,
+          "graduates (and due policy-funded cohorts) join job-seekers; general talent is "
+          "upgraded; seekers and employees retire."),
+    Phase("Migration", "migration", quarter.migration,
+          "job-seekers move between regions (logit with home bias); some employees move "
+          "on the job, leaving vacancies behind."),
+    Phase("Plans", "plans", quarter.plans,
+          "prices (unit cost × markup), R&D budgets and staffing needs from expected sales."),
+    Phase("Labour market", "labour market", quarter.labour_market,
+          "layoffs, matching of seekers to vacancies, wage adjustment."),
+    Phase("Trade and accounts", "trade and accounts", quarter.trade_and_accounts,
+          "final demand and projects, technology and base inputs, compute, and every "
+          "firm's accounts (wages, taxes, remittances, cash)."),
+    Phase("Innovation", "innovation", quarter.innovation,
+          "R&D draws, imitation, brand, partnerships."),
+    Phase("Links and roles", "links and roles", quarter.links_and_roles,
+          "supplier links re-drawn for some firms; roles updated."),
+    Phase("Exit", "exit", quarter.exits, "insolvent, loss-making and hazard exits."),
+    Phase("Entry and location", "entry and location", quarter.entry_and_location,
+          "branches due open; start-ups and spin-offs enter; leading firms plan new "
+          "branches."),
+    Phase("Reporters", "reporters", quarter.reporters, "the per-region table of the step."),
+)
+
+
+def phase_list(indent: str = "") -> str:
+    """The numbered list of :data:`PHASES` (for docstrings and documents)."""
+    import textwrap
+
+    lines = []
+    for n, ph in enumerate(PHASES, 1):
+        lines += textwrap.wrap(f"{n}. **{ph.title}** — {ph.doc}", 88,
+                               initial_indent=indent, subsequent_indent=indent + "   ",
+                               break_on_hyphens=False)
+    return "\n".join(lines)
 
 
 def focus_firms_total(model: IndustryModel) -> float:
@@ -79,29 +144,9 @@ class IndustryModel(mesa.Model):
             them as keyword arguments.
 
     One step is one quarter; step ``t`` is the end of quarter ``t`` (step 0 = start of
-    2023Q1). Each step runs, in this order:
+    2023Q1). Each step runs the phases of :data:`PHASES`, in this order:
 
-    1. **Policy** — every region's policy agent reviews budgets (if adaptive) and applies
-       its instruments: grants, training enrolment, and this quarter's levers (recruitment
-       offers, compute vouchers, introduction subsidies, procurement preference).
-    1b. **Plugin agents** — every agent of an enabled plugin agent type
-        (:mod:`agents.plugin`, ``[agents.<name>]``) steps, in registration then region
-        order; none exist unless a scenario enables them.
-    2. **Talent supply** — graduates (and due policy-funded cohorts) join job-seekers;
-       general talent is upgraded; seekers and employees retire.
-    3. **Migration** — job-seekers move between regions (logit with home bias); some
-       employees move on the job, leaving vacancies behind.
-    4. **Plans** — prices (unit cost × markup), R&D budgets and staffing needs from
-       expected sales.
-    5. **Labour market** — layoffs, matching of seekers to vacancies, wage adjustment.
-    6. **Trade** — final demand and projects, technology and base inputs, compute, and
-       every firm's accounts (wages, taxes, remittances, cash).
-    7. **Innovation** — R&D draws, imitation, brand, partnerships.
-    8. **Links and roles** — supplier links re-drawn for some firms; roles updated.
-    9. **Exit** — insolvent, loss-making and hazard exits.
-    10. **Entry and location** — branches due open; start-ups and spin-offs enter;
-        leading firms plan new branches.
-    11. **Reporters** — the per-region table of the step.
+    {PHASES}
     """
 
     def __init__(self, preset: str | Path = "baseline", *,
@@ -137,8 +182,9 @@ class IndustryModel(mesa.Model):
         #: Wall-clock seconds spent in each phase of the step, summed over steps (the
         #: phases of the class docstring; ``ai-chain run --profile`` prints them).
         self.phase_seconds: dict[str, float] = {}
-        self._lap_at = time.perf_counter()
-        self.history: deque = deque(maxlen=42)
+        #: Region tables of the latest completed steps, as many as the adaptive rule's
+        #: largest lag can look back (``policy.<region>.adaptive.lag``).
+        self.history: deque = deque(maxlen=HISTORY_STEPS)
         self.history.append(self.region_rows)
         self.datacollector = mesa.DataCollector(model_reporters={
             "focus_firms_total": focus_firms_total,
@@ -282,7 +328,7 @@ class IndustryModel(mesa.Model):
                                                 np.arange(self.n_regions + 1))
         return self._live_order[self._live_bounds[region]:self._live_bounds[region + 1]]
 
-    def _set_live(self, rows: np.ndarray) -> None:
+    def set_live(self, rows: np.ndarray) -> None:
         """Record the live rows that policy instruments and entry see (see local_rows)."""
         self._live = rows
         self._live_bounds = None
@@ -359,80 +405,23 @@ class IndustryModel(mesa.Model):
         f.marketing_extra[: f.n] = 0.0
 
     def step(self) -> None:
-        """Advance one quarter (see the class docstring for the order)."""
-        p, f = self.p, self.firms
+        """Advance one quarter: the phases of :data:`PHASES`, in order, each timed."""
         self._reset_quarter()
-        self._set_live(f.live())
-        self._lap(None)
-        # 1. policy
-        for agent in self.policies:
-            agent.act()
-        # 1b. plugin agents
-        for extra in self.plugin_agents:
-            extra.step()
-        self._lap("policy")
-        # 2. talent supply
-        t = self.talent
-        t.graduate(np.stack([u.graduates_per_quarter() for u in self.universities]), self.steps)
-        rates = np.array([0.0, p["talent.upgrade_high_end"], p["talent.upgrade_composite"]])
-        t.upgrade(self.talent_stock(), rates)
-        t.retire(self.stream("retirement"), p["talent.retirement"])
-        rows = f.live()
-        labour.retire_employees(self, rows)
-        self._lap("talent supply")
-        # 3. migration
-        labour.migrate(self)
-        self._lap("migration")
-        # 4. plans
-        labour.update_prices(self, rows)
-        f.rd[rows] = p["innovation.rd_intensity"] * f.revenue_smooth[rows] + f.rd_extra[rows]
-        labour.labour_demand(self, rows, 1.0 + self.demand_growth(self.steps - 1))
-        self._lap("plans")
-        # 5. labour market
-        labour.match(self, rows)
-        labour.adjust_wages(self, self.employed_by_region())
-        self._lap("labour market")
-        # 6. trade and accounts
-        compute_units = trade(self, rows)
-        w = p["market.expectation_weight"]
-        f.expected_sales[rows] = w * f.demand[rows] + (1.0 - w) * f.expected_sales[rows]
-        self._lap("trade and accounts")
-        # 7. innovation
-        before = f.innovations[rows].copy()
-        research(self, rows, compute_units)
-        self.counts.innovations += np.bincount(
-            f.region[rows], f.innovations[rows] - before, minlength=self.n_regions
-        ).astype(np.int64)
-        imitate(self, rows)
-        build_brand(self, rows)
-        form_partnerships(self, rows)
-        self._lap("innovation")
-        # 8. links and roles
-        refresh_suppliers(self, rows)
-        update_roles(self, rows)
-        self._lap("links and roles")
-        # 9. exit
-        demography.exit_firms(self, rows)
-        self._lap("exit")
-        # 10. entry and location
-        demography.open_branches(self)
-        rows = f.live()
-        self._set_live(rows)
-        demography.enter_firms(self, rows)
-        demography.plan_branches(self, f.live())
-        self._lap("entry and location")
-        # 11. reporters
+        self.set_live(self.firms.live())
+        q = StepState()
+        lap = time.perf_counter()
+        for phase in PHASES:
+            phase.run(self, q)
+            now = time.perf_counter()
+            self.phase_seconds[phase.label] = self.phase_seconds.get(phase.label, 0.0) + now - lap
+            lap = now
+
+    def record_quarter(self) -> None:
+        """The reporters phase: this step's region table, its history (for the adaptive
+        rule) and Mesa's DataCollector."""
         self.region_rows = region_table(self)
         self.history.append(self.region_rows)
         self.datacollector.collect(self)
-        self._lap("reporters")
-
-    def _lap(self, phase: str | None) -> None:
-        """Add the time since the previous lap to ``phase_seconds[phase]`` (None: start)."""
-        now = time.perf_counter()
-        if phase is not None:
-            self.phase_seconds[phase] = self.phase_seconds.get(phase, 0.0) + now - self._lap_at
-        self._lap_at = now
 
     def finalize(self) -> None:
         """End the run: let every policy instrument and plugin agent finalize (call once,
@@ -463,3 +452,6 @@ class IndustryModel(mesa.Model):
             "partner_links": (f.agent_id[self.partners.a], f.agent_id[self.partners.b]),
             "regions": list(self.region_names),
         }
+
+
+IndustryModel.__doc__ = (IndustryModel.__doc__ or "").replace("{PHASES}", phase_list())

@@ -50,3 +50,17 @@ class MarketStats:
         self.tech_purchases = np.zeros(n)
         self.scenario_spending = np.zeros(n)
         self.integrator_expected = np.zeros(n)
+
+
+@dataclass
+class StepState:
+    """What one phase of the step hands to the later ones within the same quarter.
+
+    Attributes:
+        rows: Live firm rows as of the talent-supply phase (the firms that trade, innovate
+            and may exit this quarter).
+        compute_units: Compute bought per mRMB of R&D by those firms (trade -> innovation).
+    """
+
+    rows: np.ndarray | None = None
+    compute_units: np.ndarray | None = None
