@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 
-if TYPE_CHECKING:
-    from model.model import IndustryModel
+from model.protocol import AgentModel
 
 
 class ComputeCenter(mesa.Agent):
@@ -27,7 +24,7 @@ class ComputeCenter(mesa.Agent):
         service_model: ``"raw"`` or ``"diversified"``.
     """
 
-    def __init__(self, model: IndustryModel, region: int, capacity: float, price: float,
+    def __init__(self, model: AgentModel, region: int, capacity: float, price: float,
                  service_model: str) -> None:
         super().__init__(model)
         self.region = region

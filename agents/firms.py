@@ -10,7 +10,6 @@ removed.
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -18,11 +17,10 @@ from mesa.agentset import _HardKeyAgentSet
 from mesa.experimental.mesa_signals import ModelSignals
 
 from model.params import LAYERS, SEGMENTS, TIERS
+from model.protocol import AgentModel
 
-if TYPE_CHECKING:
-    from model.model import IndustryModel
 
-def _batch_safe(cls: type, model: IndustryModel, signal: ModelSignals) -> bool:
+def _batch_safe(cls: type, model: AgentModel, signal: ModelSignals) -> bool:
     """Whether agents of ``cls`` can be (de)registered in bulk without anyone noticing."""
     return (cls.__init__ is Firm.__init__ and not cls._datasets
             and not model._has_subscribers("agents", signal))
@@ -41,13 +39,13 @@ class Firm(mesa.Agent):
         row: Row of this firm in ``model.firms``.
     """
 
-    def __init__(self, model: IndustryModel, row: int) -> None:
+    def __init__(self, model: AgentModel, row: int) -> None:
         super().__init__(model)
         self.row = int(row)
         model.firms.agent_id[row] = self.unique_id
 
     @classmethod
-    def create_many(cls, model: IndustryModel, rows: np.ndarray) -> list[Firm]:
+    def create_many(cls, model: AgentModel, rows: np.ndarray) -> list[Firm]:
         """Create the agents of table ``rows`` (about a thousand enter every quarter).
 
         The result is the same as ``[cls(model, row) for row in rows]`` — the same unique
@@ -82,7 +80,7 @@ class Firm(mesa.Agent):
         return agents
 
     @classmethod
-    def remove_many(cls, model: IndustryModel, agents: list[Firm]) -> None:
+    def remove_many(cls, model: AgentModel, agents: list[Firm]) -> None:
         """Remove ``agents`` from the model; the same as calling ``remove()`` on each (which
         is done when a subclass overrides ``remove`` or something observes removals)."""
         if any(type(a).remove is not Firm.remove for a in agents) or not _batch_safe(

@@ -5,7 +5,7 @@ switched on by a scenario table ``[agents.<name>]``:
 
 * ``initialize()`` once, after every built-in agent exists (step-0 state is complete);
 * ``step()`` every quarter, right after the policy agents apply their instruments
-  (phase 1b of :class:`model.model.IndustryModel`'s step order);
+  (in the policy phase of :data:`model.model.PHASES`, after the policy agents);
 * ``finalize()`` once, when a run ends (optional).
 
 Every agent type has the parameters ``enabled`` (default ``false``: a registered type
@@ -20,14 +20,12 @@ the model) or through an ``ai_chain.agents`` entry point (see :mod:`model.plugin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import mesa
 
 from model.params import Param
-
-if TYPE_CHECKING:
-    from model.model import IndustryModel
+from model.protocol import AgentModel
 
 #: Agent classes by registered name, in registration order (the order they step in).
 AGENT_TYPES: dict[str, type[PluginAgent]] = {}
@@ -116,7 +114,7 @@ class PluginAgent(mesa.Agent):
     PARAMS: ClassVar[tuple[Param, ...]] = ()
     role: ClassVar[str] = ""
 
-    def __init__(self, model: IndustryModel, region: int, settings: dict[str, Any]) -> None:
+    def __init__(self, model: AgentModel, region: int, settings: dict[str, Any]) -> None:
         super().__init__(model)
         self.region = region
         self.settings = settings
@@ -126,7 +124,7 @@ class PluginAgent(mesa.Agent):
         """Called once after the model (firms, policies, links) is built."""
 
     def step(self) -> None:
-        """Act once per quarter (phase 1b, after the policy instruments)."""
+        """Act once per quarter (in the policy phase, after the policy instruments)."""
         raise NotImplementedError
 
     def finalize(self) -> None:
@@ -141,7 +139,7 @@ def agent_settings(values: dict[str, Any], name: str) -> dict[str, Any]:
     return {p.name: values[f"agents.{name}.{p.name}"] for p in agent_params(name)}
 
 
-def build_agents(model: IndustryModel) -> list[PluginAgent]:
+def build_agents(model: AgentModel) -> list[PluginAgent]:
     """Create the agents of every enabled agent type, in registration then region order.
 
     Called by :class:`~model.model.IndustryModel` at the end of its construction; the

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 
 from agents.instruments import INSTRUMENTS, Instrument
-
-if TYPE_CHECKING:
-    from model.model import IndustryModel
+from model.protocol import AgentModel
 
 
 class PolicyAgent(mesa.Agent):
@@ -29,7 +27,7 @@ class PolicyAgent(mesa.Agent):
         adaptive: Validated ``policy.<region>.adaptive.*`` settings (short keys).
     """
 
-    def __init__(self, model: IndustryModel, region: int,
+    def __init__(self, model: AgentModel, region: int,
                  package: dict[str, dict[str, Any]], adaptive: dict[str, Any]) -> None:
         super().__init__(model)
         self.region = region

@@ -14,15 +14,12 @@ here do the work for all regions at once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
 
 from model.params import TIERS
+from model.protocol import AgentModel
 
-if TYPE_CHECKING:
-    from model.model import IndustryModel
 
 class University(mesa.Agent):
     """The universities and training programmes of one region, one agent per region.
@@ -33,7 +30,7 @@ class University(mesa.Agent):
         graduate_share: Share of national AI graduates trained here.
     """
 
-    def __init__(self, model: IndustryModel, region: int, graduate_share: float) -> None:
+    def __init__(self, model: AgentModel, region: int, graduate_share: float) -> None:
         super().__init__(model)
         self.region = region
         self.graduate_share = graduate_share
@@ -58,7 +55,7 @@ class TalentPool(mesa.Agent):
         region: Region index.
     """
 
-    def __init__(self, model: IndustryModel, region: int) -> None:
+    def __init__(self, model: AgentModel, region: int) -> None:
         super().__init__(model)
         self.region = region
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -124,10 +125,9 @@ def code_digest(identity: dict[str, Any]) -> str:
     of experiments without plugins or hooks depend on the model version alone)."""
     if not identity.get("plugins") and not identity.get("hook"):
         return ""
-    from experiments.manifest import canonical_json
-
     outside = {"plugins": identity.get("plugins"), "hook": identity.get("hook")}
-    return hashlib.sha256(canonical_json(outside).encode()).hexdigest()
+    text = json.dumps(outside, sort_keys=True, separators=(",", ":"))  # as manifest's
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -12,19 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from agents.instruments import INSTRUMENTS
 from agents.instruments.base import REGISTRATION_HOOKS
 from model.params import LAYERS, SEGMENTS, TIERS
+from model.phases.view import PhaseModel
 from model.rowsum import row_sum
 from model.vocab import Layer
-
-if TYPE_CHECKING:
-    from model.model import IndustryModel
-
 
 
 @dataclass(frozen=True)
@@ -90,7 +86,7 @@ def ratio(num: np.ndarray, den: np.ndarray, zero: float = 0.0) -> np.ndarray:
 class Context:
     """The step's aggregates by region, computed once and shared by reporters."""
 
-    def __init__(self, model: IndustryModel) -> None:
+    def __init__(self, model: PhaseModel) -> None:
         self.model = model
         f = model.firms
         self.rows = f.live()
@@ -449,7 +445,7 @@ def rank(ctx: Context) -> np.ndarray:
     return out
 
 
-def region_table(model: IndustryModel) -> dict[str, np.ndarray]:
+def region_table(model: PhaseModel) -> dict[str, np.ndarray]:
     """Every reporter's column for the current step (one entry per region)."""
     ctx = Context(model)
     return {name: rep.func(ctx) for name, rep in REGION_REPORTERS.items()}
@@ -483,7 +479,7 @@ FIRM_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
-def firm_table(model: IndustryModel) -> dict[str, np.ndarray]:
+def firm_table(model: PhaseModel) -> dict[str, np.ndarray]:
     """One entry per live firm for every column of :data:`FIRM_FIELDS`."""
     f = model.firms
     rows = f.live()

@@ -16,14 +16,11 @@ active). Effects scale with spending: an instrument with zero budget changes not
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from model.params import LAYERS, Param
+from model.protocol import AgentModel, RegionAgent
 from model.state.levers import Levers  # noqa: F401  (public API: what instruments set)
-
-if TYPE_CHECKING:
-    from agents.policy import PolicyAgent
-    from model.model import IndustryModel
 
 #: Instrument classes by registered name, in registration order (the output column order).
 INSTRUMENTS: dict[str, type[Instrument]] = {}
@@ -99,27 +96,27 @@ class Instrument:
     PARAMS: ClassVar[tuple[Param, ...]] = ()
     target: ClassVar[str] = ""
 
-    def __init__(self, policy: PolicyAgent, settings: dict[str, Any]) -> None:
+    def __init__(self, policy: RegionAgent, settings: dict[str, Any]) -> None:
         self.policy = policy
         self.region: int = policy.region
         self.settings = settings
         self.annual_budget: float = settings["budget"]
         """Budget per year after adaptive reallocation, mRMB (moved by the adaptive rule)."""
 
-    def quarter_budget(self, model: IndustryModel) -> float:
+    def quarter_budget(self, model: AgentModel) -> float:
         """Budget available this quarter (zero outside ``start``..``end``)."""
         if not (self.settings["start"] <= model.steps <= self.settings["end"]):
             return 0.0
         return self.annual_budget / 4.0
 
-    def initialize(self, model: IndustryModel) -> None:
+    def initialize(self, model: AgentModel) -> None:
         """Called once after the model is built."""
 
-    def apply(self, model: IndustryModel) -> None:
+    def apply(self, model: AgentModel) -> None:
         """Act at the start of a quarter: grants, enrolment, levers for later phases."""
         raise NotImplementedError
 
-    def finalize(self, model: IndustryModel) -> None:
+    def finalize(self, model: AgentModel) -> None:
         """Called once when the run ends."""
 
     def need(self, row: dict[str, float], national: dict[str, float]) -> float:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from agents.instruments.base import Instrument, layers_param, parse_layers, register_instrument
 from model.params import Param
-
-if TYPE_CHECKING:
-    from model.model import IndustryModel
+from model.protocol import AgentModel
 
 
 @register_instrument
@@ -40,7 +36,7 @@ class Recruitment(Instrument):
               doc="Chance that promised factor support is delivered."),
     )
 
-    def apply(self, model: IndustryModel) -> None:
+    def apply(self, model: AgentModel) -> None:
         budget = self.quarter_budget(model)
         if budget <= 0.0:
             return

@@ -3,15 +3,11 @@ platforms, brand and market support."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from agents.instruments.base import Instrument, register_instrument
 from model.params import Param
-
-if TYPE_CHECKING:
-    from model.model import IndustryModel
+from model.protocol import AgentModel
 
 
 @register_instrument
@@ -35,7 +31,7 @@ class ComputeService(Instrument):
               doc="Running cost of the diversified service model."),
     )
 
-    def apply(self, model: IndustryModel) -> None:
+    def apply(self, model: AgentModel) -> None:
         budget = self.quarter_budget(model)
         if budget <= 0.0:
             return
@@ -71,7 +67,7 @@ class IntegratorSupport(Instrument):
               doc="Cost of running the preference programme."),
     )
 
-    def apply(self, model: IndustryModel) -> None:
+    def apply(self, model: AgentModel) -> None:
         budget = self.quarter_budget(model)
         if budget <= 0.0:
             return
@@ -97,7 +93,7 @@ class CoInnovation(Instrument):
               doc="Public cost of brokering one partnership."),
     )
 
-    def apply(self, model: IndustryModel) -> None:
+    def apply(self, model: AgentModel) -> None:
         budget = self.quarter_budget(model)
         if budget <= 0.0:
             return
@@ -121,7 +117,7 @@ class BrandSupport(Instrument):
               doc="Largest grant to one firm per quarter."),
     )
 
-    def apply(self, model: IndustryModel) -> None:
+    def apply(self, model: AgentModel) -> None:
         budget = self.quarter_budget(model)
         rows = model.local_rows(self.region)
         if budget <= 0.0 or rows.size == 0:

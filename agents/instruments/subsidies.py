@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from agents.instruments.base import Instrument, layers_param, parse_layers, register_instrument
 from model.params import Param
+from model.protocol import AgentModel
 from model.rowsum import row_sum
-
-if TYPE_CHECKING:
-    from model.model import IndustryModel
 
 
 @register_instrument
@@ -34,7 +30,7 @@ class TargetedSubsidy(Instrument):
               doc="Largest grant to one firm per quarter."),
     )
 
-    def apply(self, model: IndustryModel) -> None:
+    def apply(self, model: AgentModel) -> None:
         budget = self.quarter_budget(model)
         if budget <= 0.0:
             return
@@ -68,7 +64,7 @@ class UniversalSubsidy(Instrument):
               doc="Largest grant to one firm per quarter."),
     )
 
-    def apply(self, model: IndustryModel) -> None:
+    def apply(self, model: AgentModel) -> None:
         budget = self.quarter_budget(model)
         rows = model.local_rows(self.region)
         if budget <= 0.0 or rows.size == 0:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from agents.instruments.base import Instrument, register_instrument
 from model.params import Param
-
-if TYPE_CHECKING:
-    from model.model import IndustryModel
+from model.protocol import AgentModel
 
 
 @register_instrument
@@ -43,7 +39,7 @@ class TalentTraining(Instrument):
               doc="Quarters from funding to completed upgrade."),
     )
 
-    def apply(self, model: IndustryModel) -> None:
+    def apply(self, model: AgentModel) -> None:
         budget = self.quarter_budget(model)
         if budget <= 0.0:
             return
@@ -87,7 +83,7 @@ class TalentIntroduction(Instrument):
               source="scenario", doc="Eligible talent tiers."),
     )
 
-    def apply(self, model: IndustryModel) -> None:
+    def apply(self, model: AgentModel) -> None:
         budget = self.quarter_budget(model)
         if budget <= 0.0:
             return

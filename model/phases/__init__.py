@@ -5,5 +5,5 @@ state), :mod:`~model.phases.labour` (talent supply, migration, plans, the labour
 :mod:`~model.phases.trade` (final demand, projects, inputs, compute and every firm's
 accounts), :mod:`~model.phases.innovation` (R&D, imitation, brand, partnerships),
 :mod:`~model.phases.demography` (exit, entry, branches and relocation). The order in which
-:class:`model.model.IndustryModel` runs them is its ``PHASES`` table.
+:class:`model.model.IndustryModel` runs them is :data:`model.model.PHASES`.
 """

@@ -32,14 +32,11 @@ has budget.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from model.phases.firms import add_firms, entrant_segments, relocate_firm, remove_firms
-
-if TYPE_CHECKING:
-    from model.model import IndustryModel
+from model.phases.view import PhaseModel
 
 
 @dataclass
@@ -54,7 +51,7 @@ class PendingBranch:
     factor: float
 
 
-def exit_firms(model: IndustryModel, rows: np.ndarray) -> None:
+def exit_firms(model: PhaseModel, rows: np.ndarray) -> None:
     """Remove failing firms: employees become job-seekers, cash goes to owners/creditors."""
     p, f = model.p, model.firms
     u = model.stream("exit").random(rows.size)
@@ -69,7 +66,7 @@ def exit_firms(model: IndustryModel, rows: np.ndarray) -> None:
     remove_firms(model, leaving)
 
 
-def enter_firms(model: IndustryModel, rows: np.ndarray) -> None:
+def enter_firms(model: PhaseModel, rows: np.ndarray) -> None:
     """Create this quarter's start-ups and spin-offs in every region and layer."""
     p, f = model.p, model.firms
     n_r = model.n_regions
@@ -119,13 +116,13 @@ def enter_firms(model: IndustryModel, rows: np.ndarray) -> None:
 KEY_TIER = (1, 1, 2)
 
 
-def entry_talent(model: IndustryModel, firms_by_region: np.ndarray) -> np.ndarray:
+def entry_talent(model: PhaseModel, firms_by_region: np.ndarray) -> np.ndarray:
     """(regions, layers) log(1 + job-seekers of the layer's key tier per local firm)."""
     seekers = model.talent.seekers[:, list(KEY_TIER)].astype(float)
     return np.log1p(seekers / np.maximum(firms_by_region, 1.0)[:, None])
 
 
-def entrant_capability(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
+def entrant_capability(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     """(regions, layers) mean log capability of entrants before the gap and noise.
 
     The national mean of the layer plus the region's knowledge offset: the mean log
@@ -144,7 +141,7 @@ def entrant_capability(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
     return nat[None, :] + (mean_own - x.mean())[:, None]
 
 
-def plan_branches(model: IndustryModel, rows: np.ndarray) -> None:
+def plan_branches(model: PhaseModel, rows: np.ndarray) -> None:
     """Leading firms decide on new branches (opening after the lag)."""
     p, f = model.p, model.firms
     n_r = model.n_regions
@@ -181,7 +178,7 @@ def plan_branches(model: IndustryModel, rows: np.ndarray) -> None:
             factor=float(model.levers.recruit_factor[choice, lay])))
 
 
-def open_branches(model: IndustryModel) -> None:
+def open_branches(model: PhaseModel) -> None:
     """Open the branches (and relocations) due this quarter, paying recruitment offers."""
     p, f = model.p, model.firms
     due = [b for b in model.pending if b.due <= model.steps]

@@ -5,19 +5,17 @@ Used by set-up and by the exit and entry phases (:mod:`model.phases.demography`)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from agents.firms import Firm
 from model.phases.labour import update_prices
+from model.phases.view import PhaseModel
 from model.vocab import TIERS, Layer, Segment
 
-if TYPE_CHECKING:
-    from model.model import IndustryModel
 
-
-def entrant_segments(model: IndustryModel, rng: np.random.Generator, regions: np.ndarray,
+def entrant_segments(model: PhaseModel, rng: np.random.Generator, regions: np.ndarray,
                      layers: np.ndarray) -> np.ndarray:
     """Segments of entrants: base uniform over three; app integrators at the region's
     step-0 integrator share."""
@@ -30,7 +28,7 @@ def entrant_segments(model: IndustryModel, rng: np.random.Generator, regions: np
     return np.where(layers == Layer.APP, app_seg, seg).astype(np.int64)
 
 
-def add_firms(model: IndustryModel, **cols: Any) -> np.ndarray:
+def add_firms(model: PhaseModel, **cols: Any) -> np.ndarray:
     """Create firms (rows and agents) born this step; returns their rows."""
     n = len(cols["region"])
     if "group" not in cols:
@@ -44,7 +42,7 @@ def add_firms(model: IndustryModel, **cols: Any) -> np.ndarray:
     return rows
 
 
-def remove_firms(model: IndustryModel, rows: np.ndarray) -> None:
+def remove_firms(model: PhaseModel, rows: np.ndarray) -> None:
     """Remove firms: staff become job-seekers; positive cash is paid out to owners,
     negative cash written off by creditors."""
     f = model.firms
@@ -63,7 +61,7 @@ def remove_firms(model: IndustryModel, rows: np.ndarray) -> None:
     Firm.remove_many(model, model.unregister_firms(rows))
 
 
-def relocate_firm(model: IndustryModel, row: int, region: int) -> None:
+def relocate_firm(model: PhaseModel, row: int, region: int) -> None:
     """Move a whole firm (headquarters included) to another region."""
     f = model.firms
     origin = int(f.region[row])

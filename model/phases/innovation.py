@@ -13,17 +13,13 @@ capacity (its high-end staffing). Partnerships form a network.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from model.phases.view import PhaseModel
 from model.rowsum import row_sum
 
-if TYPE_CHECKING:
-    from model.model import IndustryModel
 
-
-def research(model: IndustryModel, rows: np.ndarray, compute_per_mrmb: np.ndarray) -> None:
+def research(model: PhaseModel, rows: np.ndarray, compute_per_mrmb: np.ndarray) -> None:
     """Spend on R&D, draw successes and raise capability of successful firms.
 
     Args:
@@ -51,7 +47,7 @@ def research(model: IndustryModel, rows: np.ndarray, compute_per_mrmb: np.ndarra
     f.innovations[rows] += successes
 
 
-def imitate(model: IndustryModel, rows: np.ndarray) -> None:
+def imitate(model: PhaseModel, rows: np.ndarray) -> None:
     """Pull log capability toward partners' best and the region-and-layer frontier."""
     p, f = model.p, model.firms
     model.partners.prune(f.alive)  # links to firms that exited last quarter end
@@ -71,7 +67,7 @@ def imitate(model: IndustryModel, rows: np.ndarray) -> None:
     x[rows] += rate * np.maximum(gap_partner, 0.5 * gap_region)
 
 
-def build_brand(model: IndustryModel, rows: np.ndarray) -> None:
+def build_brand(model: PhaseModel, rows: np.ndarray) -> None:
     """Move brand toward ``brand_gain · log(1 + M / M_own)``, M = own marketing + grants.
 
     Brand is awareness relative to a firm's scale: own marketing at the common intensity
@@ -85,7 +81,7 @@ def build_brand(model: IndustryModel, rows: np.ndarray) -> None:
     f.brand[rows] = (1.0 - d) * f.brand[rows] + d * target
 
 
-def form_partnerships(model: IndustryModel, rows: np.ndarray) -> None:
+def form_partnerships(model: PhaseModel, rows: np.ndarray) -> None:
     """Form new partnerships (base rate plus funded platforms) and end some old ones.
 
     A firm that forms a partnership picks a partner in its own region with probability
@@ -130,7 +126,7 @@ def _sample_partners(rng: np.random.Generator, rows: np.ndarray, weights: np.nda
     return out
 
 
-def _funded_partnerships(model: IndustryModel, rows: np.ndarray, weights: np.ndarray
+def _funded_partnerships(model: PhaseModel, rows: np.ndarray, weights: np.ndarray
                          ) -> tuple[np.ndarray, np.ndarray] | None:
     """Platform-brokered local partnerships, drawn from the instrument's own stream and
     charged per link actually formed (self-pairs are not formed)."""

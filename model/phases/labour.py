@@ -13,19 +13,15 @@ lower rate (``talent.employed_mobility``), quitting their firm.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from model.draws import binomial_thinning
 from model.params import TIERS
+from model.phases.view import PhaseModel
 from model.rowsum import row_sum
 
-if TYPE_CHECKING:
-    from model.model import IndustryModel
 
-
-def labour_demand(model: IndustryModel, rows: np.ndarray, growth: float) -> None:
+def labour_demand(model: PhaseModel, rows: np.ndarray, growth: float) -> None:
     """Set ``desired`` employees by tier from expected sales and the R&D budget."""
     p, f = model.p, model.firms
     expected = f.expected_sales[rows] * growth
@@ -44,7 +40,7 @@ def labour_demand(model: IndustryModel, rows: np.ndarray, growth: float) -> None
                                        out=np.zeros(rows.size), where=desired[:, 1] > 0)
 
 
-def capacity(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
+def capacity(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     """Value of output each firm can produce this quarter with its staff (mRMB)."""
     p, f = model.p, model.firms
     mix = model.tier_mix[f.layer[rows]]
@@ -76,7 +72,7 @@ def ces(emp: np.ndarray, mix: np.ndarray, sigma: float) -> np.ndarray:
     return np.power(total, 1.0 / rho)
 
 
-def retire_employees(model: IndustryModel, rows: np.ndarray) -> None:
+def retire_employees(model: PhaseModel, rows: np.ndarray) -> None:
     """Each employee leaves the AI labour market with probability ``talent.retirement``."""
     f, t = model.firms, model.talent
     gone = binomial_thinning(model.stream("retirement"), f.employees[rows],
@@ -87,7 +83,7 @@ def retire_employees(model: IndustryModel, rows: np.ndarray) -> None:
             f.region[rows], gone[:, k], minlength=model.n_regions).astype(np.int64)
 
 
-def match(model: IndustryModel, rows: np.ndarray) -> None:
+def match(model: PhaseModel, rows: np.ndarray) -> None:
     """Lay off excess staff, then fill vacancies from local job-seekers, pro rata."""
     p, f, t = model.p, model.firms, model.talent
     reg = f.region[rows]
@@ -136,7 +132,7 @@ def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray) -> np.n
     return base
 
 
-def adjust_wages(model: IndustryModel, employed: np.ndarray) -> None:
+def adjust_wages(model: PhaseModel, employed: np.ndarray) -> None:
     """Wages rise with the unfilled-vacancy rate above target, fall below it (±3 %/quarter)."""
     p, t = model.p, model.talent
     denom = employed + t.unfilled
@@ -146,7 +142,7 @@ def adjust_wages(model: IndustryModel, employed: np.ndarray) -> None:
     t.wages *= 1.0 + change
 
 
-def _employed_moves(model: IndustryModel, util: np.ndarray, rng: np.random.Generator
+def _employed_moves(model: PhaseModel, util: np.ndarray, rng: np.random.Generator
                     ) -> np.ndarray:
     """On-the-job moves: each employee considers moving with ``talent.employed_mobility``
     and leaves with the logit's probability of choosing another region; the quitter becomes
@@ -180,7 +176,7 @@ def _employed_moves(model: IndustryModel, util: np.ndarray, rng: np.random.Gener
     return arrivals
 
 
-def migrate(model: IndustryModel) -> None:
+def migrate(model: PhaseModel) -> None:
     """Move job-seekers between regions; pay introduction subsidies on eligible arrivals."""
     p, t, lv = model.p, model.talent, model.levers
     n_r = model.n_regions
@@ -213,7 +209,7 @@ def migrate(model: IndustryModel) -> None:
             model.ledger.add("introduction_subsidies", int(r), paid)
 
 
-def update_prices(model: IndustryModel, rows: np.ndarray) -> None:
+def update_prices(model: PhaseModel, rows: np.ndarray) -> None:
     """Price = (1 + markup) · labour cost per unit / (1 - input coefficient)."""
     p, f = model.p, model.firms
     wage = row_sum(model.tier_mix[f.layer[rows]] * model.talent.wages[f.region[rows]])

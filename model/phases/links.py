@@ -3,23 +3,19 @@ firm, little giant, chain master) by the step-0 absolute thresholds."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from model.markets import sample_sellers
 from model.phases.trade import input_bonus, seller_weights
+from model.phases.view import PhaseModel
 from model.rowsum import row_sum
 from model.vocab import Layer
-
-if TYPE_CHECKING:
-    from model.model import IndustryModel
 
 #: The layer a buyer of each layer buys its inputs from.
 SUPPLIER_LAYER = (Layer.BASE, Layer.BASE, Layer.TECH)
 
 
-def refresh_suppliers(model: IndustryModel, rows: np.ndarray, everyone: bool = False) -> None:
+def refresh_suppliers(model: PhaseModel, rows: np.ndarray, everyone: bool = False) -> None:
     """Re-draw supplier links of a random share of firms (and of firms without any)."""
     p, f = model.p, model.firms
     rng = model.stream("suppliers")
@@ -44,7 +40,7 @@ def refresh_suppliers(model: IndustryModel, rows: np.ndarray, everyone: bool = F
                                        ).reshape(buyers.size, f.slots)
 
 
-def update_roles(model: IndustryModel, rows: np.ndarray) -> None:
+def update_roles(model: PhaseModel, rows: np.ndarray) -> None:
     """Leading, little giant and chain master by the step-0 absolute thresholds."""
     p, f = model.p, model.firms
     lay = f.layer[rows]

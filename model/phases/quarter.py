@@ -8,21 +8,17 @@ the ODD's step table all come from :data:`model.model.PHASES`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from model.phases import demography, labour
 from model.phases.innovation import build_brand, form_partnerships, imitate, research
 from model.phases.links import refresh_suppliers, update_roles
 from model.phases.trade import trade
+from model.phases.view import PhaseModel
 from model.state.quarter import StepState
 
-if TYPE_CHECKING:
-    from model.model import IndustryModel
 
-
-def policy(model: IndustryModel, q: StepState) -> None:
+def policy(model: PhaseModel, q: StepState) -> None:
     """Policy agents act, then plugin agents step."""
     for agent in model.policies:
         agent.act()
@@ -30,7 +26,7 @@ def policy(model: IndustryModel, q: StepState) -> None:
         extra.step()
 
 
-def talent_supply(model: IndustryModel, q: StepState) -> None:
+def talent_supply(model: PhaseModel, q: StepState) -> None:
     """Graduates and due cohorts, upgrades, retirements of seekers and employees."""
     p, t = model.p, model.talent
     t.graduate(np.stack([u.graduates_per_quarter() for u in model.universities]), model.steps)
@@ -41,12 +37,12 @@ def talent_supply(model: IndustryModel, q: StepState) -> None:
     labour.retire_employees(model, q.rows)
 
 
-def migration(model: IndustryModel, q: StepState) -> None:
+def migration(model: PhaseModel, q: StepState) -> None:
     """Job-seekers and some employees move between regions."""
     labour.migrate(model)
 
 
-def plans(model: IndustryModel, q: StepState) -> None:
+def plans(model: PhaseModel, q: StepState) -> None:
     """Prices, R&D budgets and desired staff from expected sales."""
     p, f, rows = model.p, model.firms, q.rows
     labour.update_prices(model, rows)
@@ -54,13 +50,13 @@ def plans(model: IndustryModel, q: StepState) -> None:
     labour.labour_demand(model, rows, 1.0 + model.demand_growth(model.steps - 1))
 
 
-def labour_market(model: IndustryModel, q: StepState) -> None:
+def labour_market(model: PhaseModel, q: StepState) -> None:
     """Layoffs, matching, wages."""
     labour.match(model, q.rows)
     labour.adjust_wages(model, model.employed_by_region())
 
 
-def trade_and_accounts(model: IndustryModel, q: StepState) -> None:
+def trade_and_accounts(model: PhaseModel, q: StepState) -> None:
     """Markets and every firm's accounts; expected sales updated."""
     f, rows = model.firms, q.rows
     q.compute_units = trade(model, rows)
@@ -68,7 +64,7 @@ def trade_and_accounts(model: IndustryModel, q: StepState) -> None:
     f.expected_sales[rows] = w * f.demand[rows] + (1.0 - w) * f.expected_sales[rows]
 
 
-def innovation(model: IndustryModel, q: StepState) -> None:
+def innovation(model: PhaseModel, q: StepState) -> None:
     """R&D draws, imitation, brand, partnerships."""
     f, rows = model.firms, q.rows
     before = f.innovations[rows].copy()
@@ -81,18 +77,18 @@ def innovation(model: IndustryModel, q: StepState) -> None:
     form_partnerships(model, rows)
 
 
-def links_and_roles(model: IndustryModel, q: StepState) -> None:
+def links_and_roles(model: PhaseModel, q: StepState) -> None:
     """Supplier links re-drawn for some firms; roles updated."""
     refresh_suppliers(model, q.rows)
     update_roles(model, q.rows)
 
 
-def exits(model: IndustryModel, q: StepState) -> None:
+def exits(model: PhaseModel, q: StepState) -> None:
     """Insolvent, loss-making and hazard exits."""
     demography.exit_firms(model, q.rows)
 
 
-def entry_and_location(model: IndustryModel, q: StepState) -> None:
+def entry_and_location(model: PhaseModel, q: StepState) -> None:
     """Due branches open; start-ups and spin-offs enter; leading firms plan branches."""
     demography.open_branches(model)
     rows = model.firms.live()
@@ -101,6 +97,6 @@ def entry_and_location(model: IndustryModel, q: StepState) -> None:
     demography.plan_branches(model, model.firms.live())
 
 
-def reporters(model: IndustryModel, q: StepState) -> None:
+def reporters(model: PhaseModel, q: StepState) -> None:
     """The per-region table of the step, its history, Mesa's DataCollector."""
     model.record_quarter()

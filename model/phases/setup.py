@@ -11,19 +11,15 @@ job-seekers, supplier links.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from agents.firms import Firm
 from model.params import LAYERS, SEGMENTS
 from model.phases.labour import labour_demand, update_prices
 from model.phases.trade import initial_allocation
+from model.phases.view import PhaseModel
 from model.rowsum import row_sum
 from model.vocab import Layer
-
-if TYPE_CHECKING:
-    from model.model import IndustryModel
 
 SEG = {name: i for i, name in enumerate(SEGMENTS)}
 
@@ -41,7 +37,7 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def region_counts(model: IndustryModel) -> np.ndarray:
+def region_counts(model: PhaseModel) -> np.ndarray:
     """Firms per region at step 0 (assumed counts scaled)."""
     cfg, scale = model.config, model.p["calibration.other_provinces_scale"]
     out = []
@@ -53,7 +49,7 @@ def region_counts(model: IndustryModel) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
-def layer_counts(model: IndustryModel, counts: np.ndarray) -> np.ndarray:
+def layer_counts(model: PhaseModel, counts: np.ndarray) -> np.ndarray:
     """(regions, layers) firm counts: explicit splits, others from the residual mix."""
     cfg, p = model.config, model.p
     nat = np.array([p["national.share_base"], p["national.share_tech"], 0.0])
@@ -90,7 +86,7 @@ def layer_counts(model: IndustryModel, counts: np.ndarray) -> np.ndarray:
     return out
 
 
-def integrator_counts(model: IndustryModel, app: np.ndarray) -> np.ndarray:
+def integrator_counts(model: PhaseModel, app: np.ndarray) -> np.ndarray:
     """Integrator-segment firms per region: alliance figures where given, else derived.
 
     Regions without a figure share the rest of the alliance total in proportion to their
@@ -108,7 +104,7 @@ def integrator_counts(model: IndustryModel, app: np.ndarray) -> np.ndarray:
     return np.minimum(out, app)
 
 
-def populate(model: IndustryModel) -> None:
+def populate(model: PhaseModel) -> None:
     """Create every step-0 firm (agents and table rows), talent pools and links."""
     cfg, p = model.config, model.p
     rng = model.stream("init")
@@ -180,7 +176,7 @@ def populate(model: IndustryModel) -> None:
     model.national_mix0_revenue = rev / rev.sum() if rev.sum() > 0 else model.national_mix0
 
 
-def _place_leaders(model: IndustryModel, region: np.ndarray, layer: np.ndarray,
+def _place_leaders(model: PhaseModel, region: np.ndarray, layer: np.ndarray,
                    segment: np.ndarray, logcap: np.ndarray, group: np.ndarray,
                    home: np.ndarray, brand: np.ndarray) -> None:
     """Turn one ordinary firm per named leader into that leader's establishment."""
@@ -216,7 +212,7 @@ def _place_leaders(model: IndustryModel, region: np.ndarray, layer: np.ndarray,
     model.group_names.update({gid: name for name, gid in groups.items()})
 
 
-def initial_margin(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
+def initial_margin(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     """National after-tax operating margin by layer at step 0 (reference for entry)."""
     f, p = model.firms, model.p
     wages = row_sum(f.employees[rows] * model.talent.wages[f.region[rows]])

@@ -22,16 +22,16 @@ import numpy as np
 from model.markets import Allocation, allocate, draw_projects, realized_share, sample_sellers
 from model.markets import seller_weights as weights_of
 from model.phases.labour import capacity
+from model.phases.view import PhaseModel
 from model.rowsum import row_sum
 from model.vocab import Layer, Segment
 
 if TYPE_CHECKING:
     from agents.compute import ComputeCenter
-    from model.model import IndustryModel
 
 
 
-def seller_weights(model: IndustryModel, rows: np.ndarray, extra: np.ndarray | float = 0.0
+def seller_weights(model: PhaseModel, rows: np.ndarray, extra: np.ndarray | float = 0.0
                    ) -> np.ndarray:
     """Logit weights of the firms in ``rows`` as sellers."""
     p, f = model.p, model.firms
@@ -39,7 +39,7 @@ def seller_weights(model: IndustryModel, rows: np.ndarray, extra: np.ndarray | f
                       p["market.beta_brand"], p["market.beta_price"], extra)
 
 
-def input_bonus(model: IndustryModel, rows: np.ndarray, buyer_layer: int) -> np.ndarray:
+def input_bonus(model: PhaseModel, rows: np.ndarray, buyer_layer: int) -> np.ndarray:
     """Local-supplier bonus of each region's buyers in ``buyer_layer`` (R,)."""
     p, f = model.p, model.firms
     lead = rows[(f.layer[rows] == buyer_layer) & f.leading[rows]]
@@ -47,13 +47,13 @@ def input_bonus(model: IndustryModel, rows: np.ndarray, buyer_layer: int) -> np.
     return p["market.input_home_bias"] + p["market.leader_pull"] * np.log1p(n_lead)
 
 
-def _serve(model: IndustryModel, sellers: np.ndarray, allocated: np.ndarray) -> np.ndarray:
+def _serve(model: PhaseModel, sellers: np.ndarray, allocated: np.ndarray) -> np.ndarray:
     """Share of its allocation each seller can serve given its staff (fill in [0, 1])."""
     cap = capacity(model, sellers)
     return np.where(allocated > 0, np.minimum(1.0, cap / np.maximum(allocated, 1e-12)), 1.0)
 
 
-def trade(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
+def trade(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     """Run the quarter's markets for live firms ``rows``; returns compute units per mRMB.
 
     Sets ``revenue``, ``demand`` (what firms plan on: smooth demand plus the expected value
@@ -176,7 +176,7 @@ def _served_local_share(alloc: Allocation, weights: np.ndarray, seller_region: n
     return np.divide(local, total, out=np.zeros(n_r), where=total > 0)
 
 
-def _scenario_projects(model: IndustryModel, app: np.ndarray, w_proj: np.ndarray,
+def _scenario_projects(model: PhaseModel, app: np.ndarray, w_proj: np.ndarray,
                        won: np.ndarray) -> np.ndarray:
     """Government-opened application scenarios, won by local application firms only."""
     lv, f, p = model.levers, model.firms, model.p
@@ -197,7 +197,7 @@ def _scenario_projects(model: IndustryModel, app: np.ndarray, w_proj: np.ndarray
     return sales
 
 
-def _public_compute(model: IndustryModel, demand: np.ndarray
+def _public_compute(model: PhaseModel, demand: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Share of each region's compute money spent at its public centre, the effective
     price there, and the voucher rate actually applied (all (R,))."""
@@ -221,7 +221,7 @@ def _public_compute(model: IndustryModel, demand: np.ndarray
     return pi, price, voucher
 
 
-def _pay_vouchers(model: IndustryModel, paid_by_firms: np.ndarray, reg: np.ndarray,
+def _pay_vouchers(model: PhaseModel, paid_by_firms: np.ndarray, reg: np.ndarray,
                   eff_price: np.ndarray, voucher: np.ndarray) -> None:
     n_r = model.n_regions
     firm_money = np.bincount(reg, paid_by_firms, minlength=n_r)
@@ -236,7 +236,7 @@ def _pay_vouchers(model: IndustryModel, paid_by_firms: np.ndarray, reg: np.ndarr
         c.revenue = float(firm_money[c.region] + vouchers[c.region])
 
 
-def initial_allocation(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
+def initial_allocation(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     """Step-0 sales of firms ``rows``: demand allocated without capacity limits, projects
     at their expected value, R&D compute at its step-0 level (a short fixed point)."""
     p, f = model.p, model.firms
@@ -294,7 +294,7 @@ def initial_allocation(model: IndustryModel, rows: np.ndarray) -> np.ndarray:
     return revenue[rows]
 
 
-def public_share(model: IndustryModel, centers: list[ComputeCenter],
+def public_share(model: PhaseModel, centers: list[ComputeCenter],
                  voucher: np.ndarray) -> np.ndarray:
     """Share of each region's AI compute demand that goes to its public centre (R,).
 
@@ -315,7 +315,7 @@ def public_share(model: IndustryModel, centers: list[ComputeCenter],
     return share
 
 
-def settle(model: IndustryModel, rows: np.ndarray, revenue: np.ndarray,
+def settle(model: PhaseModel, rows: np.ndarray, revenue: np.ndarray,
            purchases: np.ndarray) -> None:
     """Book the quarter's accounts of firms ``rows`` and update cash and loss streaks."""
     p, f, led = model.p, model.firms, model.ledger
