@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,11 @@ from agents.policy import PolicyAgent
 from agents.talent import TalentPool, University
 from model import numerics
 from model.accounts import Ledger
+from model.datacollector import model_reporters
 from model.params import ADAPTIVE_PARAMS, SEGMENTS, TIERS
 from model.phases import demography, quarter, setup
 from model.phases.links import refresh_suppliers, update_roles
+from model.phases.quarter import Phase
 from model.reporters import firm_table, region_table
 from model.rng import Streams, name_key, root_sequence
 from model.scenario import Scenario, load_scenario
@@ -32,24 +33,6 @@ from model.state.partners import PartnerNetwork
 from model.state.quarter import Counts, MarketStats, StepState
 from model.state.talent import TalentStock
 from model.vocab import Layer
-
-
-@dataclass(frozen=True)
-class Phase:
-    """One phase of the step.
-
-    Attributes:
-        title: Its name in the class docstring and the ODD's step table.
-        label: Its key in ``phase_seconds`` (``ai-chain run --profile``).
-        run: The function that runs it (:mod:`model.phases.quarter`).
-        doc: What happens in it.
-    """
-
-    title: str
-    label: str
-    run: Callable[[IndustryModel, StepState], None]
-    doc: str
-
 
 #: Region tables kept for the adaptive rule: the latest one and the largest lag allowed.
 HISTORY_STEPS = int(next(p for p in ADAPTIVE_PARAMS if p.name.endswith(".lag")).bounds[1]) + 1
@@ -98,36 +81,6 @@ def phase_list(indent: str = "") -> str:
                                initial_indent=indent, subsequent_indent=indent + "   ",
                                break_on_hyphens=False)
     return "\n".join(lines)
-
-
-def focus_firms_total(model: IndustryModel) -> float:
-    """DataCollector reporter: firms in the focus region (Shanxi by default)."""
-    return float(model.region_rows["firms_total"][model.focus])
-
-
-def focus_base_tech_share(model: IndustryModel) -> float:
-    """DataCollector reporter: base+technology share in the focus region."""
-    return float(model.region_rows["base_tech_share"][model.focus])
-
-
-def focus_local_sourcing_base(model: IndustryModel) -> float:
-    """DataCollector reporter: local sourcing of base inputs in the focus region."""
-    return float(model.region_rows["local_sourcing_base"][model.focus])
-
-
-def focus_leading_firms(model: IndustryModel) -> float:
-    """DataCollector reporter: leading firms in the focus region."""
-    return float(model.region_rows["leading_firms"][model.focus])
-
-
-def focus_rank(model: IndustryModel) -> float:
-    """DataCollector reporter: rank of the focus region by firms."""
-    return float(model.region_rows["rank"][model.focus])
-
-
-def national_firms(model: IndustryModel) -> float:
-    """DataCollector reporter: firms in all regions."""
-    return float(model.region_rows["firms_total"].sum())
 
 
 class IndustryModel(mesa.Model):
@@ -186,14 +139,7 @@ class IndustryModel(mesa.Model):
         #: largest lag can look back (``policy.<region>.adaptive.lag``).
         self.history: deque = deque(maxlen=HISTORY_STEPS)
         self.history.append(self.region_rows)
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "focus_firms_total": focus_firms_total,
-            "focus_base_tech_share": focus_base_tech_share,
-            "focus_local_sourcing_base": focus_local_sourcing_base,
-            "focus_leading_firms": focus_leading_firms,
-            "focus_rank": focus_rank,
-            "national_firms": national_firms,
-        })
+        self.datacollector = mesa.DataCollector(model_reporters=model_reporters())
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ construction
@@ -213,30 +159,13 @@ class IndustryModel(mesa.Model):
         self.leader_rows: dict[str, int] = {}
         self.wage_ratios = np.array([1.0, p["labour.high_end_wage_ratio"],
                                      p["labour.composite_wage_ratio"]])
-        mix = np.zeros((3, 3))
-        for lay, name in enumerate(("base", "tech", "app")):
-            hi, co = p[f"labour.high_end_share_{name}"], p[f"labour.composite_share_{name}"]
-            mix[lay] = (max(1.0 - hi - co, 0.0), hi, co)
-        self.tier_mix = mix / mix.sum(axis=1, keepdims=True)
+        self.tier_mix = setup.tier_mix(p)
         self.layer_high_end_share = self.tier_mix[:, 1]
         self.input_coef = np.array([p["market.input_base_per_base"],
                                     p["market.input_base_per_tech"],
                                     p["market.input_tech_per_app"]])
         cfg = self.config
-        gdp = np.array([cfg.region(r, "gdp_share") for r in self.region_names])
-        counts = setup.region_counts(self).astype(float)
-        gdp_part = gdp / gdp.sum() if gdp.sum() > 0 else np.full(n_r, 1.0 / n_r)
-        firm_part = counts / counts.sum() if counts.sum() > 0 else gdp_part
-        w = p["demand.gdp_weight"]
-        self.demand_share = w * gdp_part + (1.0 - w) * firm_part
-        self.project_share = np.array([
-            cfg.region(r, "project_share") if cfg.region(r, "project_share") is not None
-            else p["demand.project_share"] for r in self.region_names])
-        grad = np.array([cfg.region(r, "graduate_share") if cfg.region(r, "graduate_share")
-                         is not None else np.nan for r in self.region_names])
-        gw = p["talent.graduate_firm_weight"]
-        grad = np.where(np.isnan(grad), (1.0 - gw) * gdp_part + gw * firm_part, grad)
-        self.graduate_share = grad / grad.sum() if grad.sum() > 0 else gdp_part
+        self.demand_share, self.project_share, self.graduate_share = setup.region_shares(self)
         self.amenity = np.array([cfg.region(r, "amenity") for r in self.region_names])
         self.center_capacity = np.array([cfg.region(r, "compute_capacity")
                                          for r in self.region_names])

@@ -10,6 +10,9 @@ Names containing ``<region>``, ``<leader>`` or ``<instrument>`` are templates, e
 the regions, named leaders and instruments of a scenario (see :mod:`model.scenario`).
 """
 
+# size: one declaration per parameter, in one table that `ai-chain params`, the docs and the
+# scenario validation read in order; splitting it by topic would scatter that single list.
+
 from __future__ import annotations
 
 import math

@@ -1,7 +1,9 @@
-"""Reporters: the per-region output columns, each declared once with unit and meaning.
+"""Reporters: the built-in per-region output columns, each declared once with unit and meaning.
 
 A reporter is a named function ``f(ctx) -> array of shape (regions,)`` registered with
-:func:`reporter`; ``ctx`` is a :class:`Context` with the step's aggregates computed once.
+:func:`~model.reporting.reporter` (the registry and :class:`~model.reporting.Context` are in
+:mod:`model.reporting`; this module re-exports them, and the firm columns of
+:mod:`model.firm_rows`, as the public API); ``ctx`` holds the step's aggregates computed once.
 ``docs/outputs.md`` is generated from these declarations (``ai-chain docs``). Flow columns
 (entries, exits, spending, migration, ...) are totals over the quarter ending at the step
 and are 0 at step 0. Ratios with a zero denominator take the value stated in ``zero``.
@@ -10,120 +12,23 @@ and are 0 at step 0. Ratios with a zero denominator take the value stated in ``z
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
 from agents.instruments import INSTRUMENTS
 from agents.instruments.base import REGISTRATION_HOOKS
+from model.firm_rows import FIRM_FIELDS, firm_table
 from model.params import LAYERS, SEGMENTS, TIERS
-from model.phases.view import PhaseModel
-from model.rowsum import row_sum
+from model.reporting import (
+    REGION_REPORTERS,
+    Context,
+    Reporter,
+    ratio,
+    region_table,
+    register_reporter,
+    reporter,
+)
 from model.vocab import Layer
-
-
-@dataclass(frozen=True)
-class Reporter:
-    """Declaration of one output column."""
-
-    name: str
-    unit: str
-    doc: str
-    func: Callable[[Context], np.ndarray]
-    zero: str = ""
-
-
-REGION_REPORTERS: dict[str, Reporter] = {}
-
-
-def reporter(name: str, unit: str, doc: str, zero: str = "") -> Callable:
-    """Decorator registering a region reporter under ``name``."""
-    def wrap(func: Callable[[Context], np.ndarray]) -> Callable[[Context], np.ndarray]:
-        REGION_REPORTERS[name] = Reporter(name, unit, doc, func, zero)
-        return func
-    return wrap
-
-
-def register_reporter(name: str, unit: str, doc: str, zero: str = "") -> Callable:
-    """Decorator adding a region-table column ``name`` (public API for plugins).
-
-    The decorated function takes a :class:`Context` and returns one value per region
-    (in ``ctx.model.region_names`` order). The column is appended after the built-in
-    ones in ``model.parquet``, experiment results and ``model.region_rows``. Registering
-    the same function again is a no-op; a different function under a taken name is an
-    error (a plugin cannot silently replace a column).
-
-    Args:
-        name: Column name (an identifier).
-        unit: Unit of the values.
-        doc: One-line meaning.
-        zero: Value taken when a ratio's denominator is zero, if any.
-
-    Raises:
-        ValueError: ``name`` is taken by another function, or not an identifier.
-    """
-    if not name.isidentifier():
-        raise ValueError(f"reporter name {name!r}: expected an identifier")
-
-    def wrap(func: Callable[[Context], np.ndarray]) -> Callable[[Context], np.ndarray]:
-        old = REGION_REPORTERS.get(name)
-        if old is not None and (old.func.__module__, old.func.__qualname__) != (
-                func.__module__, func.__qualname__):
-            raise ValueError(f"reporter name {name!r} is already registered by "
-                             f"{old.func.__module__}.{old.func.__qualname__}")
-        return reporter(name, unit, doc, zero)(func)
-    return wrap
-
-
-def ratio(num: np.ndarray, den: np.ndarray, zero: float = 0.0) -> np.ndarray:
-    """``num / den`` with ``zero`` where ``den == 0``."""
-    num = np.asarray(num, dtype=float)
-    den = np.asarray(den, dtype=float)
-    return np.divide(num, den, out=np.full(num.shape, zero), where=den != 0)
-
-
-class Context:
-    """The step's aggregates by region, computed once and shared by reporters."""
-
-    def __init__(self, model: PhaseModel) -> None:
-        self.model = model
-        f = model.firms
-        self.rows = f.live()
-        self.n_r = model.n_regions
-        self.region = f.region[self.rows]
-        self.layer = f.layer[self.rows]
-
-    def count(self, mask: np.ndarray | None = None) -> np.ndarray:
-        """Live firms per region (optionally only where ``mask``)."""
-        reg = self.region if mask is None else self.region[mask]
-        return np.bincount(reg, minlength=self.n_r).astype(float)
-
-    def total(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        """Sum of per-live-firm ``values`` per region."""
-        if mask is None:
-            return np.bincount(self.region, values, minlength=self.n_r)
-        return np.bincount(self.region[mask], values[mask], minlength=self.n_r)
-
-    @cached_property
-    def by_layer(self) -> np.ndarray:
-        """(regions, layers) firm counts."""
-        return np.stack([self.count(self.layer == lay) for lay in range(3)], axis=1)
-
-    @cached_property
-    def revenue_by_layer(self) -> np.ndarray:
-        """(regions, layers) revenue, mRMB/quarter."""
-        rev = self.model.firms.revenue[self.rows]
-        return np.stack([self.total(rev, self.layer == lay) for lay in range(3)], axis=1)
-
-    @cached_property
-    def employed(self) -> np.ndarray:
-        """(regions, tiers) people employed in the region's AI firms."""
-        return self.model.employed_by_region()
-
-    def field(self, name: str) -> np.ndarray:
-        """A firm column for live firms."""
-        return getattr(self.model.firms, name)[self.rows]
 
 
 # --- firms and chain structure ------------------------------------------------------
@@ -445,68 +350,5 @@ def rank(ctx: Context) -> np.ndarray:
     return out
 
 
-def region_table(model: PhaseModel) -> dict[str, np.ndarray]:
-    """Every reporter's column for the current step (one entry per region)."""
-    ctx = Context(model)
-    return {name: rep.func(ctx) for name, rep in REGION_REPORTERS.items()}
-
-
-#: Firm-level columns written to firms.parquet (besides step): name -> (unit, meaning).
-FIRM_FIELDS: dict[str, tuple[str, str]] = {
-    "firm_id": ("id", "Mesa unique_id of the establishment."),
-    "group_id": ("id", "Group (parent company) id; shared by a group's establishments."),
-    "region": ("region", "Region where it operates."),
-    "home_region": ("region", "Region of the group's headquarters."),
-    "layer": ("layer", "base, tech or app."),
-    "segment": ("segment", "Segment within the layer."),
-    "employees": ("persons", "Employees, all tiers."),
-    "employees_general": ("persons", "Employees, general tier."),
-    "employees_high_end": ("persons", "Employees, high-end tier."),
-    "employees_composite": ("persons", "Employees, composite tier."),
-    "revenue": ("mRMB/quarter", "Revenue in the quarter."),
-    "capability": ("index", "Capability (exp of log capability)."),
-    "brand": ("brand units", "Brand stock."),
-    "price": ("index", "Price (unit cost × markup)."),
-    "cash": ("mRMB", "Cash at the end of the quarter."),
-    "profit": ("mRMB/quarter", "After-tax profit including subsidies."),
-    "rd": ("mRMB/quarter", "R&D budget."),
-    "age": ("quarters", "Age."),
-    "is_branch": ("flag", "Opened as a branch of an outside group."),
-    "leading": ("flag", "Leading firm."),
-    "chain_master": ("flag", "Chain master."),
-    "little_giant": ("flag", "Specialized little giant."),
-    "integrator": ("flag", "Integrator segment."),
-}
-
-
-def firm_table(model: PhaseModel) -> dict[str, np.ndarray]:
-    """One entry per live firm for every column of :data:`FIRM_FIELDS`."""
-    f = model.firms
-    rows = f.live()
-    names = np.array(model.region_names, dtype=object)
-    emp = f.employees[rows]
-    return {
-        "firm_id": f.agent_id[rows],
-        "group_id": f.group[rows],
-        "region": names[f.region[rows]],
-        "home_region": names[f.home[rows]],
-        "layer": np.array(LAYERS, dtype=object)[f.layer[rows]],
-        "segment": np.array(SEGMENTS, dtype=object)[f.segment[rows]],
-        "employees": row_sum(emp),
-        "employees_general": emp[:, 0],
-        "employees_high_end": emp[:, 1],
-        "employees_composite": emp[:, 2],
-        "revenue": f.revenue[rows],
-        "capability": np.exp(f.logcap[rows]),
-        "brand": f.brand[rows],
-        "price": f.price[rows],
-        "cash": f.cash[rows],
-        "profit": f.profit[rows],
-        "rd": f.rd[rows],
-        "age": model.steps - f.born[rows],
-        "is_branch": f.is_branch[rows],
-        "leading": f.leading[rows],
-        "chain_master": f.chain_master[rows],
-        "little_giant": f.little_giant[rows],
-        "integrator": f.segment[rows] == SEGMENTS.index("integrators"),
-    }
+__all__ = ["FIRM_FIELDS", "REGION_REPORTERS", "Context", "Reporter", "firm_table", "ratio",
+           "region_table", "register_reporter", "reporter"]

@@ -8,6 +8,9 @@ the ODD's step table all come from :data:`model.model.PHASES`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from model.phases import demography, labour
@@ -16,6 +19,23 @@ from model.phases.links import refresh_suppliers, update_roles
 from model.phases.trade import trade
 from model.phases.view import PhaseModel
 from model.state.quarter import StepState
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of the step.
+
+    Attributes:
+        title: Its name in the class docstring and the ODD's step table.
+        label: Its key in ``phase_seconds`` (``ai-chain run --profile``).
+        run: The function that runs it (one of this module's).
+        doc: What happens in it.
+    """
+
+    title: str
+    label: str
+    run: Callable[[PhaseModel, StepState], None]
+    doc: str
 
 
 def policy(model: PhaseModel, q: StepState) -> None:

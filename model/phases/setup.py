@@ -11,6 +11,9 @@ job-seekers, supplier links.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from agents.firms import Firm
@@ -149,6 +152,14 @@ def populate(model: PhaseModel) -> None:
                  group=group_a, logcap=logcap_a, brand=brand_a, born=0)
     model.next_group = int(group_a.max()) + 1
     model.register_firms(Firm.create_many(model, rows))
+    _initial_state(model, rows, rng)
+
+
+def _initial_state(model: PhaseModel, rows: np.ndarray, rng: np.random.Generator) -> None:
+    """Step-0 prices, sales, staff, cash, role thresholds, job-seekers and ages of the
+    firms just created (rows ``rows``), and the national layer mix."""
+    p, f = model.p, model.firms
+    layer_a, logcap_a, n = f.layer[rows], f.logcap[rows], rows.size
 
     update_prices(model, rows)
     sales = initial_allocation(model, rows)
@@ -225,3 +236,34 @@ def initial_margin(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     rev = np.bincount(f.layer[rows], f.revenue[rows], minlength=3)
     return np.divide(np.bincount(f.layer[rows], prof, minlength=3), rev,
                      out=np.zeros(3), where=rev > 0)
+
+
+def region_shares(model: PhaseModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each region's share of national final demand, its share of projects and its share
+    of graduates: from the scenario where given, else from GDP and firm counts."""
+    cfg, p, n_r = model.config, model.p, model.n_regions
+    names = model.region_names
+    gdp = np.array([cfg.region(r, "gdp_share") for r in names])
+    counts = region_counts(model).astype(float)
+    gdp_part = gdp / gdp.sum() if gdp.sum() > 0 else np.full(n_r, 1.0 / n_r)
+    firm_part = counts / counts.sum() if counts.sum() > 0 else gdp_part
+    w = p["demand.gdp_weight"]
+    demand_share = w * gdp_part + (1.0 - w) * firm_part
+    project_share = np.array([
+        cfg.region(r, "project_share") if cfg.region(r, "project_share") is not None
+        else p["demand.project_share"] for r in names])
+    grad = np.array([cfg.region(r, "graduate_share") if cfg.region(r, "graduate_share")
+                     is not None else np.nan for r in names])
+    gw = p["talent.graduate_firm_weight"]
+    grad = np.where(np.isnan(grad), (1.0 - gw) * gdp_part + gw * firm_part, grad)
+    graduate_share = grad / grad.sum() if grad.sum() > 0 else gdp_part
+    return demand_share, project_share, graduate_share
+
+
+def tier_mix(p: Mapping[str, Any]) -> np.ndarray:
+    """(layers, tiers) staffing mix of each layer: general, high-end and composite shares."""
+    mix = np.zeros((3, 3))
+    for lay, name in enumerate(LAYERS):
+        hi, co = p[f"labour.high_end_share_{name}"], p[f"labour.composite_share_{name}"]
+        mix[lay] = (max(1.0 - hi - co, 0.0), hi, co)
+    return mix / mix.sum(axis=1, keepdims=True)

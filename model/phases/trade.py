@@ -58,16 +58,59 @@ def trade(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
 
     Sets ``revenue``, ``demand`` (what firms plan on: smooth demand plus the expected value
     of projects, not the lumpy wins) and cash flows of every firm and the regional market
-    statistics used by reporters (local sourcing, projects, compute use).
+    statistics used by reporters (local sourcing, projects, compute use). The markets run
+    in the order final demand and projects, compute for R&D, technology inputs, base
+    inputs; then every firm's accounts are booked.
     """
-    p, f, lv, led = model.p, model.firms, model.levers, model.ledger
-    n_r = model.n_regions
+    p, f = model.p, model.firms
     layer = f.layer[rows]
     app, tech, base = rows[layer == Layer.APP], rows[layer == Layer.TECH], rows[layer == Layer.BASE]
-    stats = model.market_stats
-    stats.reset()
+    model.market_stats.reset()
+    app_rev, app_planned = _final_market(model, app)
 
-    # --- final demand: smooth part and projects -------------------------------------
+    # --- compute for R&D: public centre vs commercial (base firms) ------------------
+    compute_money = p["innovation.compute_share"] * f.rd[rows]
+    compute_by_region = np.bincount(f.region[rows], compute_money, minlength=model.n_regions)
+    pi, eff_price, voucher = _public_compute(model, compute_by_region)
+
+    tech_rev, tech_planned, phi_tech = _tech_market(model, rows, app, tech, app_rev)
+    base_rev, base_planned, phi_base = _base_market(model, rows, tech, base, tech_rev,
+                                                    compute_by_region * (1.0 - pi))
+
+    # --- revenue and costs per firm --------------------------------------------------
+    revenue = np.zeros(f.n)
+    revenue[app], revenue[tech], revenue[base] = app_rev, tech_rev, base_rev
+    demand_alloc = np.zeros(f.n)
+    demand_alloc[app], demand_alloc[tech], demand_alloc[base] = (
+        app_planned, tech_planned, base_planned)
+    inputs = np.zeros(f.n)
+    inputs[app] = p["market.input_tech_per_app"] * app_rev * phi_tech[f.region[app]]
+    inputs[tech] = p["market.input_base_per_tech"] * tech_rev * phi_base[f.region[tech]]
+    inputs[base] = p["market.input_base_per_base"] * f.revenue[base] * phi_base[f.region[base]]
+    reg = f.region[rows]
+    comp_public = compute_money * pi[reg]
+    comp_commercial = compute_money * (1.0 - pi[reg]) * phi_base[reg]
+    led = model.ledger
+    led.add_by_region("intermediate_sales", f.region[tech], tech_rev)
+    led.add_by_region("intermediate_sales", f.region[base], base_rev)
+    led.add_by_region("intermediate_purchases", reg, inputs[rows])
+    led.add_by_region("compute_commercial", reg, comp_commercial)
+    led.add_by_region("compute_public", reg, comp_public)
+    _pay_vouchers(model, comp_public, reg, eff_price, voucher)
+
+    f.revenue[rows] = revenue[rows]
+    f.demand[rows] = demand_alloc[rows]
+    settle(model, rows, revenue[rows], inputs[rows] + comp_public + comp_commercial)
+    units = np.where(eff_price > 0, pi / np.maximum(eff_price, 1e-9), 0.0) + (1.0 - pi) * phi_base
+    return units[reg]
+
+
+def _final_market(model: PhaseModel, app: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Final demand of the quarter: its smooth part and projects (with opened scenarios),
+    served by application firms ``app``; returns their revenue and the demand they plan
+    on (smooth sales plus the expected value of projects)."""
+    p, f, lv, stats = model.p, model.firms, model.levers, model.market_stats
+    n_r = model.n_regions
     demand = model.final_demand()
     proj_budget = demand * model.project_share
     smooth = demand - proj_budget
@@ -101,69 +144,50 @@ def trade(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     app_rev = app_alloc * app_fill
     f.backlog[app] -= proj_flow * app_fill  # unserved project work stays in the backlog
     stats.local_final[:] = _served_local_share(alloc_final, w_app, f.region[app], app_fill)
-    led.add_by_region("final_sales", f.region[app], app_rev)
+    model.ledger.add_by_region("final_sales", f.region[app], app_rev)
     f.closeness[app] = 0.8 * f.closeness[app] + 0.2 * won
     f.closeness[app[integrator]] = 1.0
+    return app_rev, alloc_final.sales + proj_expected + scen_value / duration
 
-    # --- compute for R&D: public centre vs commercial (base firms) ------------------
-    rd = f.rd[rows]
-    compute_money = p["innovation.compute_share"] * rd
-    compute_by_region = np.bincount(f.region[rows], compute_money, minlength=n_r)
-    pi, eff_price, voucher = _public_compute(model, compute_by_region)
 
-    # --- technology inputs bought by application firms ------------------------------
-    tech_demand = p["market.input_tech_per_app"] * np.bincount(f.region[app], app_rev,
-                                                                 minlength=n_r)
+def _tech_market(model: PhaseModel, rows: np.ndarray, app: np.ndarray, tech: np.ndarray,
+                 app_rev: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Technology inputs bought by application firms from technology firms ``tech``;
+    returns the sellers' revenue, their planned demand and the realized share of each
+    buyer region's purchases that were served (phi)."""
+    f, stats = model.firms, model.market_stats
+    tech_demand = model.p["market.input_tech_per_app"] * np.bincount(
+        f.region[app], app_rev, minlength=model.n_regions)
     w_tech = seller_weights(model, tech)
-    alloc_tech = allocate(w_tech, f.region[tech], tech_demand, input_bonus(model, rows, Layer.APP))
+    alloc_tech = allocate(w_tech, f.region[tech], tech_demand,
+                          input_bonus(model, rows, Layer.APP))
     tech_fill = _serve(model, tech, alloc_tech.sales)
-    tech_rev = alloc_tech.sales * tech_fill
     phi_tech = realized_share(alloc_tech, w_tech, f.region[tech], tech_fill)
     stats.local_tech[:] = _served_local_share(alloc_tech, w_tech, f.region[tech], tech_fill)
+    stats.tech_purchases[:] = tech_demand
+    return alloc_tech.sales * tech_fill, alloc_tech.sales, phi_tech
 
-    # --- base inputs: technology firms, base firms, commercial compute --------------
-    base_rows_rev_last = f.revenue[base]
-    base_own = p["market.input_base_per_base"] * np.bincount(f.region[base], base_rows_rev_last,
+
+def _base_market(model: PhaseModel, rows: np.ndarray, tech: np.ndarray, base: np.ndarray,
+                 tech_rev: np.ndarray, commercial: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Base inputs bought by technology firms, base firms (on last quarter's revenue) and
+    as commercial compute (``commercial`` per region); sold by base firms ``base``."""
+    p, f, stats = model.p, model.firms, model.market_stats
+    n_r = model.n_regions
+    base_own = p["market.input_base_per_base"] * np.bincount(f.region[base], f.revenue[base],
                                                                minlength=n_r)
     tech_need = p["market.input_base_per_tech"] * np.bincount(f.region[tech], tech_rev,
                                                                 minlength=n_r)
-    commercial = compute_by_region * (1.0 - pi)
     base_demand = tech_need + base_own + commercial
     w_base = seller_weights(model, base)
-    alloc_base = allocate(w_base, f.region[base], base_demand, input_bonus(model, rows, Layer.TECH))
+    alloc_base = allocate(w_base, f.region[base], base_demand,
+                          input_bonus(model, rows, Layer.TECH))
     base_fill = _serve(model, base, alloc_base.sales)
-    base_rev = alloc_base.sales * base_fill
     phi_base = realized_share(alloc_base, w_base, f.region[base], base_fill)
     stats.local_base[:] = _served_local_share(alloc_base, w_base, f.region[base], base_fill)
-
-    # --- revenue and costs per firm --------------------------------------------------
-    revenue = np.zeros(f.n)
-    revenue[app], revenue[tech], revenue[base] = app_rev, tech_rev, base_rev
-    demand_alloc = np.zeros(f.n)
-    demand_alloc[app], demand_alloc[tech], demand_alloc[base] = (
-        alloc_final.sales + proj_expected + scen_value / duration, alloc_tech.sales,
-        alloc_base.sales)
-    inputs = np.zeros(f.n)
-    inputs[app] = p["market.input_tech_per_app"] * app_rev * phi_tech[f.region[app]]
-    inputs[tech] = p["market.input_base_per_tech"] * tech_rev * phi_base[f.region[tech]]
-    inputs[base] = p["market.input_base_per_base"] * base_rows_rev_last * phi_base[f.region[base]]
-    reg = f.region[rows]
-    comp_public = compute_money * pi[reg]
-    comp_commercial = compute_money * (1.0 - pi[reg]) * phi_base[reg]
-    led.add_by_region("intermediate_sales", f.region[tech], tech_rev)
-    led.add_by_region("intermediate_sales", f.region[base], base_rev)
-    led.add_by_region("intermediate_purchases", reg, inputs[rows])
-    led.add_by_region("compute_commercial", reg, comp_commercial)
-    led.add_by_region("compute_public", reg, comp_public)
-    _pay_vouchers(model, comp_public, reg, eff_price, voucher)
-
-    f.revenue[rows] = revenue[rows]
-    f.demand[rows] = demand_alloc[rows]
-    settle(model, rows, revenue[rows], inputs[rows] + comp_public + comp_commercial)
     stats.base_purchases[:] = base_demand
-    stats.tech_purchases[:] = tech_demand
-    units = np.where(eff_price > 0, pi / np.maximum(eff_price, 1e-9), 0.0) + (1.0 - pi) * phi_base
-    return units[reg]
+    return alloc_base.sales * base_fill, alloc_base.sales, phi_base
 
 
 def _served_local_share(alloc: Allocation, weights: np.ndarray, seller_region: np.ndarray,
