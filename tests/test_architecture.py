@@ -92,3 +92,28 @@ def test_modules_and_functions_are_small_or_say_why(path):
             assert length <= MAX_FUNCTION or "# size:" in body, (
                 f"{path.relative_to(REPO)}:{node.lineno} {node.name} has {length} lines (> "
                 f"{MAX_FUNCTION}): split it, or say why in a `# size:` comment inside it")
+
+
+def test_output_column_order_does_not_follow_import_order():
+    """Importing the instrument modules in another order keeps the spend_* columns."""
+    code = ("import agents.instruments.talent, agents.instruments.subsidies\n"
+            "from agents.instruments import BUILTIN_ORDER, INSTRUMENTS\n"
+            "from model.reporters import REGION_REPORTERS\n"
+            "spend = [k[6:] for k in REGION_REPORTERS if k.startswith('spend_')]\n"
+            "assert tuple(INSTRUMENTS) == BUILTIN_ORDER, list(INSTRUMENTS)\n"
+            "assert tuple(spend) == BUILTIN_ORDER, spend\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_defaults_are_read_from_the_vocabulary(monkeypatch):
+    from model import scenario, vocab
+    from model.scenario import load_scenario
+
+    small = load_scenario("small")
+    assert small.focus == vocab.DEFAULT_FOCUS and small.start_quarter == "2023Q1"
+    monkeypatch.setattr(scenario, "DEFAULT_FOCUS", "Beijing")
+    assert load_scenario("small").focus == "Beijing"
+    assert vocab.SEGMENTS[vocab.Segment.INTEGRATORS] == "integrators"
+    assert vocab.SEGMENT_LAYER[vocab.Segment.GENERAL_TECH] == vocab.Layer.TECH
