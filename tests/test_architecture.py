@@ -117,3 +117,30 @@ def test_defaults_are_read_from_the_vocabulary(monkeypatch):
     assert load_scenario("small").focus == "Beijing"
     assert vocab.SEGMENTS[vocab.Segment.INTEGRATORS] == "integrators"
     assert vocab.SEGMENT_LAYER[vocab.Segment.GENERAL_TECH] == vocab.Layer.TECH
+
+
+def test_import_paths_that_extensions_rely_on():
+    """The paths plugins, examples and docs/extending.md name keep working."""
+    import importlib
+
+    import model
+
+    expected = {
+        "model.model": ("IndustryModel", "PHASES"),
+        "model.scenario": ("ScenarioError", "load_scenario", "Scenario"),
+        "agents.instruments.base": ("Instrument", "register_instrument", "Levers",
+                                    "layers_param", "parse_layers"),
+        "agents.plugin": ("PluginAgent", "register_agent", "AGENT_TYPES"),
+        "model.params": ("Param", "LAYERS", "SEGMENTS", "TIERS"),
+        "model.reporters": ("register_reporter", "Context", "REGION_REPORTERS",
+                            "FIRM_FIELDS", "firm_table", "region_table"),
+        "model.plugins": ("load_plugins", "register_instrument", "register_agent",
+                          "register_reporter", "isolated_registries"),
+    }
+    for name, attrs in expected.items():
+        mod = importlib.import_module(name)
+        missing = [a for a in attrs if not hasattr(mod, a)]
+        assert not missing, f"{name} lacks {missing}"
+    from model.model import IndustryModel
+
+    assert model.IndustryModel is IndustryModel  # from model import IndustryModel
