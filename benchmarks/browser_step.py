@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from experiments import ui_charts  # noqa: E402
+from experiments.ui import charts as ui_charts  # noqa: E402
 from model.model import IndustryModel  # noqa: E402
 from server import TABS  # noqa: E402
 

@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from experiments import ui_controls
+from experiments.ui import controls as ui_controls
 from model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

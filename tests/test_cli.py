@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from agents.instruments import INSTRUMENTS, instrument_params
-from experiments.tables import read_provenance
+from experiments.run.tables import read_provenance
 from model.reporters import FIRM_FIELDS, REGION_REPORTERS
 
 AI_CHAIN = Path(sys.executable).parent / "ai-chain"

@@ -20,12 +20,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from experiments.batch.design import load_design
+from experiments.batch.manifest import plan_runs
+from experiments.batch.runner import execute
+from experiments.batch.store import done_run_ids, read_runs
 from experiments.cli import main
-from experiments.design import load_design
 from experiments.errors import BadInput
-from experiments.manifest import plan_runs
-from experiments.runner import execute
-from experiments.store import done_run_ids, read_runs
 from model import fingerprint
 
 REPO = Path(__file__).resolve().parent.parent
@@ -242,7 +242,7 @@ def test_run_ids_know_the_hook_module(tmp_path, monkeypatch):
 
 
 def test_run_ids_without_outside_code_depend_on_the_model_version_alone(tmp_path):
-    from experiments.codeid import code_digest, code_identity
+    from experiments.batch.codeid import code_digest, code_identity
 
     assert code_digest(code_identity()) == ""  # no plugins loaded in this process
     assert plan_runs(load_design(design_file(tmp_path)))[0].fingerprint == \

@@ -21,11 +21,11 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from experiments.design import load_design, shipped_designs
+from experiments.batch.design import load_design, shipped_designs
+from experiments.batch.manifest import manifest_table, plan_runs
+from experiments.batch.runner import execute, status
+from experiments.batch.store import read_runs
 from experiments.errors import BadInput
-from experiments.manifest import manifest_table, plan_runs
-from experiments.runner import execute, status
-from experiments.store import read_runs
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"

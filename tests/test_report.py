@@ -1,4 +1,4 @@
-"""Tests of the experiment report (experiments/report.py, experiments/analysis/).
+"""Tests of the experiment report (experiments/analysis/report.py, experiments/analysis/).
 
 Synthetic experiment folders with KNOWN effects are written in the runner's format
 (experiment.json, manifest.parquet, runs/part-*.parquet, see docs/experiments.md); the
@@ -21,10 +21,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from experiments.analysis.report import validate_analysis, write_report
 from experiments.analysis.spec import MissingRuns
 from experiments.analysis.stats import holm
 from experiments.errors import BadInput
-from experiments.report import validate_analysis, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 0.04

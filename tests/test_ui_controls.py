@@ -10,9 +10,11 @@ import pytest
 from PIL import Image
 
 from agents.instruments import INSTRUMENTS
-from experiments import cmd_serve, ui_charts, ui_controls
 from experiments.cli import main
+from experiments.cli import serve as cmd_serve
 from experiments.errors import BadInput
+from experiments.ui import charts as ui_charts
+from experiments.ui import controls as ui_controls
 from model.model import IndustryModel
 from model.params import GLOBAL_PARAMS
 from model.reporters import REGION_REPORTERS

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.runio import write_json
+from experiments.run.runfolder import write_json
 
 PARAMS = ("entry.rate", "entry.seed_cash", "calibration.mean_initial_age")
 # Candidate parameters screened for identification (bounds = plausible ranges).

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.runio import write_json
+from experiments.run.runfolder import write_json
 
 JAN2023 = {"Beijing": 3454, "Guangdong": 2529, "Shanghai": 1751}
 NATIONAL_2023 = 11019  # source definition (baseline.toml derivation)

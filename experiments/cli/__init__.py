@@ -25,10 +25,10 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 # exit code). Such modules import only argparse-level code at the top; heavy packages are
 # imported inside the command function.
 COMMAND_MODULES: tuple[str, ...] = (
-    "experiments.cmd_experiment",
-    "experiments.cmd_report",
-    "experiments.cmd_validate",
-    "experiments.cmd_serve",
+    "experiments.cli.experiment",
+    "experiments.cli.report",
+    "experiments.cli.validate",
+    "experiments.cli.serve",
 )
 
 
@@ -94,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``ai-chain run``: validate, run, write the run folder, print Shanxi's summary."""
-    from experiments import runio
-    from experiments.summary import format_summary
+    from experiments.run import runfolder as runio
+    from experiments.run.summary import format_summary
 
     plan = runio.plan_run(args.scenario, args.sets, seed=args.seed, steps=args.steps,
                           out=args.out, firm_data=args.firm_data, plot=args.plot,
@@ -132,7 +132,7 @@ def format_phases(timings: dict, steps: int) -> str:
 
 def cmd_params(args: argparse.Namespace) -> int:
     """``ai-chain params``: list the parameters of a scenario."""
-    from experiments.docsgen import render_params, scenario_rows
+    from experiments.docgen.generate import render_params, scenario_rows
     from model.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -145,7 +145,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     """``ai-chain docs``: regenerate the generated documentation files."""
-    from experiments.docsgen import write_docs
+    from experiments.docgen.generate import write_docs
 
     for path in write_docs(Path(args.out)):
         print(f"wrote {path}")

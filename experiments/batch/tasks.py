@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from experiments.manifest import RunSpec
-from experiments.provenance import parse_quarter, quarter_label
-from experiments.tables import arrow_type, region_schema
+from experiments.batch.manifest import RunSpec
+from experiments.run.provenance import parse_quarter, quarter_label
+from experiments.run.tables import arrow_type, region_schema
 from model.model import IndustryModel
 from model.plugins import load_plugins
 from model.reporters import FIRM_FIELDS, REGION_REPORTERS
@@ -141,7 +141,7 @@ def refusal(expected: str) -> str | None:
 def probe(modules: tuple[str, ...] = ()) -> dict[str, Any]:
     """What a (Dask) worker reports before it is given runs: its fingerprint, numerics
     and plugin code, after loading the plugins like a run would."""
-    from experiments.codeid import plugin_records
+    from experiments.batch.codeid import plugin_records
     from model import numerics
     from model.fingerprint import fingerprint
 

@@ -124,7 +124,7 @@ def code_digest(identity: dict[str, Any]) -> str:
     of experiments without plugins or hooks depend on the model version alone)."""
     if not identity.get("plugins") and not identity.get("hook"):
         return ""
-    from experiments.manifest import canonical_json
+    from experiments.batch.manifest import canonical_json
 
     outside = {"plugins": identity.get("plugins"), "hook": identity.get("hook")}
     return hashlib.sha256(canonical_json(outside).encode()).hexdigest()

@@ -61,10 +61,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_experiment(args: argparse.Namespace) -> int:
     """Run (or dry-run) an experiment file."""
-    from experiments import runner
-    from experiments.design import load_design
-    from experiments.manifest import plan_runs
-    from experiments.progress import format_seconds
+    from experiments.batch import runner
+    from experiments.batch.design import load_design
+    from experiments.batch.manifest import plan_runs
+    from experiments.run.progress import format_seconds
 
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     if workers < 1:
@@ -87,8 +87,8 @@ def cmd_experiment(args: argparse.Namespace) -> int:
           + f", {design.replications} replications, {design.steps} steps) -> {out}",
           flush=True)
     if args.dry_run:
-        from experiments import folder
-        from experiments.store import done_run_ids, read_failures
+        from experiments.batch import folder
+        from experiments.batch.store import done_run_ids, read_failures
 
         action = folder.prepare(out, runner.experiment_record(design), {s.run_id for s in specs},
                                 replace=args.replace, extend=args.extend, apply=False)
@@ -134,7 +134,7 @@ def _report(out: Path) -> int:
     import traceback
 
     try:
-        from experiments.report import write_report
+        from experiments.analysis.report import write_report
     except ImportError as exc:
         print(f"report: skipped ({exc}); run `ai-chain report {out}` once it is available")
         return EXIT_OK
@@ -153,7 +153,7 @@ def _report(out: Path) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print the planned, done, failed and missing runs of an experiment folder."""
-    from experiments.runner import status
+    from experiments.batch.runner import status
 
     out = Path(args.dir)
     if not out.is_dir():

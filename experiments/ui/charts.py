@@ -31,8 +31,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 from PIL import Image as PILImage
 
-from experiments import plots
-from experiments.provenance import parse_quarter, quarter_label
+from experiments.run import plots
+from experiments.run.provenance import parse_quarter, quarter_label
 from model.params import LAYERS
 
 PALETTE = plots.PALETTE
@@ -136,7 +136,7 @@ def network_view(snapshot: dict[str, Any], region: str) -> NetworkView:
 class Frame:
     """What the charts of one step need; immutable once built.
 
-    Attributes mirror :class:`experiments.plots.RunData` (``region``, ``n_regions``,
+    Attributes mirror :class:`experiments.run.plots.RunData` (``region``, ``n_regions``,
     ``focus``, ``national``, ``steps``, ``quarters``) so that its ``draw_*`` panels apply.
     """
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from experiments.errors import BadInput
-from experiments.progress import Progress
-from experiments.provenance import now_utc, parse_quarter, provenance, quarter_label
+from experiments.run.progress import Progress
+from experiments.run.provenance import now_utc, parse_quarter, provenance, quarter_label
 
 if TYPE_CHECKING:
     from model.scenario import Scenario
@@ -211,7 +211,7 @@ def _write_run(plan: RunPlan, model: Any, prov: dict[str, Any], tmp: Path,
                progress_stream: TextIO | None) -> RunResult:
     import numpy as np
 
-    from experiments.tables import TableWriter, firm_schema, region_schema
+    from experiments.run.tables import TableWriter, firm_schema, region_schema
 
     docs = {k: (r.unit, r.doc) for k, r in reporters.items()}
     names = np.array(model.region_names, dtype=object)
@@ -263,7 +263,7 @@ def _write_run(plan: RunPlan, model: Any, prov: dict[str, Any], tmp: Path,
              "firms": "firms.parquet" if firm_writer is not None else None,
              "figures": []}
     if plan.plot:
-        from experiments.plots import plot_run
+        from experiments.run.plots import plot_run
 
         t = time.perf_counter()
         figures = plot_run(tmp / "model.parquet", tmp / "figures")

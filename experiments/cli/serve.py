@@ -18,7 +18,7 @@ from experiments.errors import BadInput
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 #: The project folder: the parent of the ``experiments`` package.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def server_path(root: Path = PROJECT_ROOT) -> Path:

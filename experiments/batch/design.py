@@ -155,7 +155,7 @@ class Design:
 
 
 def shipped_designs() -> list[Path]:
-    """The experiment files shipped in ``experiments/designs/``."""
+    """The experiment files shipped in ``experiments/batch/designs/``."""
     return sorted(DESIGN_DIR.glob("*.toml"))
 
 
@@ -334,7 +334,7 @@ def _validate_analysis(table: dict[str, Any], file: Path, policies: list[str],
                        hook: bool) -> dict[str, Any]:
     """``[analysis]`` is validated by the report's code (imported lazily); a model hook's
     outcomes are its own column names."""
-    from experiments.report import validate_analysis
+    from experiments.analysis.report import validate_analysis
 
     return validate_analysis(table, str(file), policies, free_outcomes=hook)
 

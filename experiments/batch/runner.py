@@ -10,7 +10,7 @@ Engines are :class:`concurrent.futures.Executor` objects, so one loop serves the
 
 Every engine runs with BLAS/OpenMP limited to one thread (threadpoolctl), so that numbers
 are identical whatever the engine. At most ``2 x workers`` tasks are in flight; the
-parent is the only writer (:class:`~experiments.store.ResultStore`). A run that raises
+parent is the only writer (:class:`~experiments.batch.store.ResultStore`). A run that raises
 goes to ``failures.parquet`` and the others continue. Resume: runs whose ``run_id`` is in
 ``runs/`` are skipped; failed runs are skipped unless ``retry_failed``.
 """
@@ -30,11 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from experiments.design import Design
-from experiments.errors import BadInput
-from experiments.manifest import RunSpec, manifest_table, plan_runs
-from experiments.progress import Progress, format_seconds
-from experiments.store import (
+from experiments.batch.design import Design
+from experiments.batch.manifest import RunSpec, manifest_table, plan_runs
+from experiments.batch.store import (
     ResultStore,
     append_failures,
     done_run_ids,
@@ -43,9 +41,11 @@ from experiments.store import (
     write_json_atomic,
     write_table_atomic,
 )
+from experiments.errors import BadInput
+from experiments.run.progress import Progress, format_seconds
 
 #: Modules the fork server imports once, so that each worker starts without re-importing.
-PRELOAD = ("numpy", "pyarrow", "model.model", "experiments.tasks")
+PRELOAD = ("numpy", "pyarrow", "model.model", "experiments.batch.tasks")
 #: Times a broken process pool (a worker killed, e.g. out of memory) is restarted.
 MAX_POOL_RESTARTS = 3
 
@@ -112,7 +112,7 @@ def start_fork_server() -> threading.Thread | None:
 
 def process_pool(workers: int, plugins: tuple[str, ...] = ()) -> cf.ProcessPoolExecutor:
     """A process pool with an explicit forkserver context and preloaded modules."""
-    from experiments.tasks import worker_init
+    from experiments.batch.tasks import worker_init
 
     ctx = _context()
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
@@ -126,16 +126,16 @@ def engine(workers: int, scheduler: str | None, plugins: tuple[str, ...] = (),
     """``(executor factory, task function, slots, label)`` for the chosen engine.
 
     On Dask, workers whose numerical fingerprint or plugin code differ from ``fingerprint``
-    and ``code`` are refused (:mod:`experiments.dask_workers`).
+    and ``code`` are refused (:mod:`experiments.batch.dask_workers`).
     """
     from threadpoolctl import threadpool_limits
 
-    from experiments import tasks
+    from experiments.batch import tasks
 
     if scheduler:
         from distributed import Client
 
-        from experiments.dask_workers import CheckedExecutor
+        from experiments.batch.dask_workers import CheckedExecutor
 
         try:
             client = Client(scheduler, timeout="20s")
@@ -157,9 +157,9 @@ def engine(workers: int, scheduler: str | None, plugins: tuple[str, ...] = (),
 
 def experiment_record(design: Design) -> dict[str, Any]:
     """``experiment.json`` for ``design`` in this process: the design, the code identity
-    and the numerical fingerprint (:func:`experiments.folder.record`)."""
-    from experiments.codeid import code_identity
-    from experiments.folder import record
+    and the numerical fingerprint (:func:`experiments.batch.folder.record`)."""
+    from experiments.batch.codeid import code_identity
+    from experiments.batch.folder import record
     from model.fingerprint import describe
 
     return record(design, code_identity(design.model), describe())
@@ -167,14 +167,14 @@ def experiment_record(design: Design) -> dict[str, Any]:
 
 def prepare_out(design: Design, specs: list[RunSpec], out: Path, *, replace: bool = False,
                 extend: bool = False) -> dict[str, Any]:
-    """Check ``out`` (:func:`experiments.folder.prepare`), then create it and write
+    """Check ``out`` (:func:`experiments.batch.folder.prepare`), then create it and write
     ``experiment.json`` and ``manifest.parquet``; return the experiment record.
 
     Raises:
         BadInput: ``out`` holds something else, another experiment (without ``extend`` or
             ``replace``), runs of other code, or runs with another numerical fingerprint.
     """
-    from experiments import folder
+    from experiments.batch import folder
 
     rec = experiment_record(design)
     folder.prepare(out, rec, {s.run_id for s in specs}, replace=replace, extend=extend)
@@ -201,7 +201,7 @@ def execute(design: Design, out: Path, *, workers: int = 2, scheduler: str | Non
         progress_stream: Where the progress line goes (stderr by default).
         flush_runs: Runs buffered before a part file is written.
         flush_seconds: Longest time a finished run waits in memory.
-        specs: The plan, when already made by :func:`~experiments.manifest.plan_runs`.
+        specs: The plan, when already made by :func:`~experiments.batch.manifest.plan_runs`.
         replace: Discard an existing folder's experiment and runs first.
         extend: Accept a design that only adds runs to the folder's experiment.
 
@@ -275,8 +275,8 @@ def _execute(design: Design, out: Path, specs: list[RunSpec], t0: float, workers
 
 def _loop(make: Any, task: Any, slots: int, todo: list[RunSpec], store: ResultStore,
           progress: Progress, summary: Summary, attempts: dict[str, int], out: Path) -> None:
-    from experiments.provenance import now_utc
-    from experiments.tasks import TaskResult
+    from experiments.batch.tasks import TaskResult
+    from experiments.run.provenance import now_utc
 
     queue = list(reversed(todo))
     limit = 2 * slots
@@ -339,7 +339,7 @@ def _loop(make: Any, task: Any, slots: int, todo: list[RunSpec], store: ResultSt
 def _refused(executor: Any, result: Any) -> None:
     """A worker refused a run: on Dask take the worker out; elsewhere (workers share this
     process's environment, so all would refuse) stop with exit 2."""
-    from experiments.dask_workers import CheckedExecutor
+    from experiments.batch.dask_workers import CheckedExecutor
 
     if isinstance(executor, CheckedExecutor) and result.worker:
         executor.refuse(result.worker, result.refused)
@@ -381,7 +381,7 @@ def format_summary(summary: Summary, out: Path) -> str:
 
 def estimate(design: Design, specs: list[RunSpec], workers: int) -> tuple[float, str]:
     """Seconds per run measured on one short run, and how it was measured."""
-    from experiments import tasks
+    from experiments.batch import tasks
 
     spec = specs[0]
     if design.model:
