@@ -88,8 +88,8 @@ def test_exit_age_lr_detects_and_accepts():
 
 
 def _synthetic_run(shock, n: int = 4000, years: int = 4, seed: int = 7):
-    """A RunData whose firms' revenues evolve by the given annual log shocks."""
-    from experiments.validation.ensemble import RunData
+    """A EnsembleRun whose firms' revenues evolve by the given annual log shocks."""
+    from experiments.validation.ensemble import EnsembleRun
 
     rng = np.random.default_rng(seed)
     rev = rng.lognormal(1.0, 1.2, n)
@@ -99,7 +99,7 @@ def _synthetic_run(shock, n: int = 4000, years: int = 4, seed: int = 7):
                          "employees": np.maximum(rev * 10, 1.0), "age": np.full(n, 8 + 4 * y),
                          "capability": rev.copy()}
         rev = rev * np.exp(shock(rng, n) * rev ** -0.2)
-    return RunData(0, ["A"], np.array([False]), 0, {}, panels)
+    return EnsembleRun(0, ["A"], np.array([False]), 0, {}, panels)
 
 
 def test_growth_fact_fails_for_gaussian_shocks_and_passes_for_laplace():

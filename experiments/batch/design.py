@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.errors import BadInput
+from experiments.run.defaults import DEFAULT_FOCUS, horizon
 
 #: Folder of the shipped experiment files.
 DESIGN_DIR = Path(__file__).resolve().parent / "designs"
@@ -32,7 +33,8 @@ OUTPUTS = ("every", "final")
 FIRM_DATA = {False: "none", True: "final", "none": "none", "final": "final", "every": "every"}
 #: Largest number of runs an experiment may plan (a guard against typos such as 2**20).
 MAX_RUNS = 2_000_000
-FOCUS_REGION = "Shanxi"
+#: The focus region of a design without a scenario (a ``model`` hook): the model's default.
+FOCUS_REGION = DEFAULT_FOCUS
 DEFAULT_POLICY = "base"
 
 
@@ -275,12 +277,12 @@ def load_design(path: str | Path, *, sample: bool = True) -> Design:
         steps = c.integer("experiment.steps", exp["steps"], 1, 10_000)
         if base is not None:
             try:
-                base.declarations["time.steps"].check(steps)
+                horizon(base, steps)
             except ValueError as exc:
                 raise c.fail("experiment.steps", steps, f"{exc} (bounds of time.steps)") \
                     from None
     elif base is not None:
-        steps = int(base["time.steps"])
+        steps = horizon(base)
     else:
         raise c.fail("experiment.steps", None, "required with `model`: an integer >= 1")
     replications = c.integer("experiment.replications", exp.get("replications", 1), 1,
@@ -310,7 +312,7 @@ def load_design(path: str | Path, *, sample: bool = True) -> Design:
             if reg not in base.regions:
                 raise c.fail(f"experiment.regions[{i}]", reg,
                              "a region of the scenario: " + ", ".join(base.regions))
-    focus = base.focus if base is not None else FOCUS_REGION  # meta.focus, else Shanxi
+    focus = base.focus if base is not None else FOCUS_REGION  # meta.focus, else the default
 
     policies = _policies(c, raw.get("policies"), file, base, scenario_path, model_hook)
     sweep = None

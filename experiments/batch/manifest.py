@@ -25,6 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from experiments.batch.design import Design
+from experiments.run.defaults import horizon_override
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def _base_digest(design: Design, policy_name: str) -> tuple[str, dict[str, Any]]
 
     scen = load_scenario(pol.scenario_path, pol.overrides)
     digest = hashlib.sha256(canonical_json(scen.values).encode()).hexdigest()
-    extra = {} if scen["time.steps"] == design.steps else {"time.steps": design.steps}
+    extra = horizon_override(scen, design.steps)
     return digest, extra
 
 

@@ -390,17 +390,17 @@ def estimate(design: Design, specs: list[RunSpec], workers: int) -> tuple[float,
         return time.perf_counter() - t, "one run timed"
     from numpy.random import SeedSequence
 
-    from model.model import IndustryModel
+    from experiments.run.loop import RunLoop
 
     scen = tasks._scenario(spec.scenario_path, spec.overrides)
     t = time.perf_counter()
-    model = IndustryModel(params=scen, rng=SeedSequence(spec.seed_entropy,
-                                                        spawn_key=spec.spawn_key))
+    loop = RunLoop.build(scen, rng=SeedSequence(spec.seed_entropy, spawn_key=spec.spawn_key),
+                         steps=spec.steps)
     build = time.perf_counter() - t
     probe = min(3, spec.steps)
     t = time.perf_counter()
-    for _ in range(probe):
-        model.step()
+    for _ in range(probe):  # a probe: the run is abandoned, not finished
+        loop.step()
     per_step = (time.perf_counter() - t) / probe
     return build + per_step * spec.steps, f"build {build:.2f} s + {spec.steps} x " \
         f"{per_step * 1000:.0f} ms/step, timed on {probe} steps"

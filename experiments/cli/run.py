@@ -24,8 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter by dotted name; VALUE is a TOML literal "
                           "(repeatable; see `ai-chain params`)")
-    run.add_argument("--firm-data", choices=("every", "end", "none"), default="end",
-                     help="firm rows for every step, the final step only (default), or none")
+    run.add_argument("--firm-data", choices=("every", "final", "none", "end"), default="final",
+                     help="firm rows for every step, the final step only (default; `end` is "
+                          "accepted for it, its former name), or none")
     run.add_argument("--plot", action="store_true", help="also write PNG figures to DIR/figures")
     run.add_argument("--force", action="store_true",
                      help="replace DIR if it holds a previous run")

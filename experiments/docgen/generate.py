@@ -198,7 +198,7 @@ def render_outputs() -> str:
            "| file | content |", "|---|---|",
            "| `model.parquet` | one row per step and region (step 0 = initial state) |",
            "| `firms.parquet` | one row per live firm per step (`--firm-data every`), at the "
-           "final step only (`end`, default), or absent (`none`) |",
+           "final step only (`final`, default; `end` is accepted), or absent (`none`) |",
            "| `metadata.json` | provenance: resolved scenario, overrides, seed, package "
            "versions, git commit, command line, timings, `schema_version`, files and row "
            "counts |",

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -32,8 +32,11 @@ from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 from PIL import Image as PILImage
 
 from experiments.run import plots
-from experiments.run.provenance import parse_quarter, quarter_label
+from experiments.run.provenance import quarter_label
 from model.params import LAYERS
+
+if TYPE_CHECKING:
+    from experiments.run.loop import RunLoop, StepRows
 
 PALETTE = plots.PALETTE
 LAYER_COLS = ("share_base", "share_tech", "share_app")
@@ -136,7 +139,7 @@ def network_view(snapshot: dict[str, Any], region: str) -> NetworkView:
 class Frame:
     """What the charts of one step need; immutable once built.
 
-    Attributes mirror :class:`experiments.run.plots.RunData` (``region``, ``n_regions``,
+    Attributes mirror :class:`experiments.run.plots.PlotData` (``region``, ``n_regions``,
     ``focus``, ``national``, ``steps``, ``quarters``) so that its ``draw_*`` panels apply.
     """
 
@@ -181,12 +184,23 @@ class RunRecord:
         self._national_rows: list[dict[str, float]] = []
 
     @classmethod
-    def for_model(cls, run_id: int, model: Any, horizon: int) -> RunRecord:
-        """A record for ``model`` holding its current step."""
-        start = parse_quarter(model.config.meta.get("start_quarter", "2023Q1"))
-        record = cls(run_id, model.region_names, model.focus, start, horizon)
-        record.append(model.steps, model.region_rows)
+    def for_loop(cls, run_id: int, loop: RunLoop) -> RunRecord:
+        """A record for the run of ``loop`` holding its current step."""
+        model = loop.model
+        record = cls(run_id, model.region_names, model.focus, loop.start, loop.steps)
+        record.append_rows(loop.collect())
         return record
+
+    @classmethod
+    def for_model(cls, run_id: int, model: Any, horizon: int) -> RunRecord:
+        """A record for ``model`` (run to ``horizon`` quarters) holding its current step."""
+        from experiments.run.loop import RunLoop
+
+        return cls.for_loop(run_id, RunLoop(model, horizon, firm_data="none"))
+
+    def append_rows(self, rows: StepRows) -> None:
+        """Add the region table of one step collected by a :class:`RunLoop`."""
+        self.append(rows.step, rows.regions)
 
     def append(self, step: int, table: dict[str, np.ndarray]) -> None:
         """Add one step's region table (copied)."""
@@ -233,14 +247,11 @@ def reference_series(preset: str, seed: int, steps: int) -> np.ndarray:
     Cached (the same preset, seed and horizon give the same numbers), so that every
     Reset with the same seed reuses it.
     """
-    from model.model import IndustryModel
+    from experiments.run.loop import RunLoop
 
-    model = IndustryModel(str(preset), rng=seed)
-    out = [float(model.region_rows["base_tech_share"][model.focus])]
-    for _ in range(steps):
-        model.step()
-        out.append(float(model.region_rows["base_tech_share"][model.focus]))
-    model.finalize()
+    loop = RunLoop.build(str(preset), rng=seed, steps=steps, firm_data="none")
+    focus = loop.model.focus
+    out = [float(loop.collect().regions["base_tech_share"][focus]) for _ in loop]
     out_array = np.array(out)
     out_array.setflags(write=False)
     return out_array

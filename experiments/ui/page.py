@@ -67,14 +67,16 @@ class Session:
 
     def reset(self, settings: controls.RunSettings) -> charts.Frame:
         """Build a new model from validated settings; return its step-0 frame."""
-        from model.model import IndustryModel
+        from experiments.run.loop import RunLoop
 
-        model = IndustryModel(params=settings.scenario, rng=settings.seed)
+        loop = RunLoop.build(settings.scenario, rng=settings.seed, steps=settings.steps,
+                             firm_data="none")
         with self.lock:
             self.run_id += 1
             self.settings = settings
-            self.model = model
-            self.record = charts.RunRecord.for_model(self.run_id, model, settings.steps)
+            self.loop = loop
+            self.model = loop.model
+            self.record = charts.RunRecord.for_loop(self.run_id, loop)
             self.current = self._frame()
             return self.current
 
@@ -86,15 +88,18 @@ class Session:
     @property
     def finished(self) -> bool:
         """True when the run has reached its horizon."""
-        return self.model.steps >= self.settings.steps
+        return self.loop.done
 
     def step(self) -> charts.Frame | None:
-        """Advance one quarter (``None`` at the horizon) and return the new frame."""
+        """Advance one quarter (``None`` at the horizon) and return the new frame; the
+        step that reaches the horizon also finishes the run (``model.finalize()``)."""
         with self.lock:
             if self.finished:
                 return None
-            self.model.step()
-            self.record.append(self.model.steps, self.model.region_rows)
+            self.loop.step()
+            self.record.append_rows(self.loop.collect())
+            if self.loop.done:
+                self.loop.finish()
             self.current = self._frame()
             return self.current
 

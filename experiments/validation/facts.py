@@ -22,7 +22,7 @@ import numpy as np
 from scipy import stats
 
 from experiments.validation import distributions as dist
-from experiments.validation.ensemble import RunData
+from experiments.validation.ensemble import EnsembleRun
 
 # ---------------------------------------------------------------------------- thresholds
 # One place for every threshold, with its reason (copied into the report).
@@ -104,7 +104,7 @@ def _summ(values: Sequence[float], fmt: str = ".3g") -> str:
 
 
 # ---------------------------------------------------------------------------- panels
-def growth_pairs(run: RunData, key: str = "revenue",
+def growth_pairs(run: EnsembleRun, key: str = "revenue",
                  min_age: int = 4) -> list[tuple[int, np.ndarray, np.ndarray]]:
     """Annual growth of firms alive at consecutive year ends.
 
@@ -131,7 +131,7 @@ def growth_pairs(run: RunData, key: str = "revenue",
     return out
 
 
-def _sorted_panels(runs: Sequence[RunData]) -> None:
+def _sorted_panels(runs: Sequence[EnsembleRun]) -> None:
     for run in runs:
         for p in run.panels.values():
             order = np.argsort(p["firm_id"], kind="stable")
@@ -141,7 +141,7 @@ def _sorted_panels(runs: Sequence[RunData]) -> None:
 
 
 # ---------------------------------------------------------------------------- firm facts
-def size_facts(runs: Sequence[RunData]) -> list[Fact]:
+def size_facts(runs: Sequence[EnsembleRun]) -> list[Fact]:
     """Firm-size facts on every year-end panel after the burn-in (employees > 0)."""
     skews, log_skews, z_exp, z_gam, z_tail, hills, rev = [], [], [], [], [], [], []
     for run in runs:
@@ -196,7 +196,7 @@ def size_facts(runs: Sequence[RunData]) -> list[Fact]:
     ]
 
 
-def growth_facts(runs: Sequence[RunData], boot: int = 100) -> list[Fact]:
+def growth_facts(runs: Sequence[EnsembleRun], boot: int = 100) -> list[Fact]:
     """Growth-rate shape, volatility scaling and Gibrat's regression per seed-year."""
     bs, zl, lrp, kurt, betas, beta_lo, slopes, ses = [], [], [], [], [], [], [], []
     for run in runs:
@@ -249,7 +249,7 @@ def growth_facts(runs: Sequence[RunData], boot: int = 100) -> list[Fact]:
     ]
 
 
-def demography_facts(runs: Sequence[RunData], burn_in: int) -> list[Fact]:
+def demography_facts(runs: Sequence[EnsembleRun], burn_in: int) -> list[Fact]:
     """Entry and exit every year, their correlation, exit risk by age, persistence."""
     min_rates, rhos, rho_ps, g_ps, ratios, profiles = [], [], [], [], [], []
     rho1, rho_span, spans = [], [], []
@@ -328,7 +328,7 @@ def demography_facts(runs: Sequence[RunData], burn_in: int) -> list[Fact]:
     ]
 
 
-def _cap_rho(run: RunData, a: int, b: int) -> float:
+def _cap_rho(run: EnsembleRun, a: int, b: int) -> float:
     p0, p1 = run.panels[a], run.panels[b]
     idx = np.clip(np.searchsorted(p1["firm_id"], p0["firm_id"]), 0, len(p1["firm_id"]) - 1)
     s = p1["firm_id"][idx] == p0["firm_id"]
@@ -339,7 +339,7 @@ def _cap_rho(run: RunData, a: int, b: int) -> float:
 COAST3 = ("Beijing", "Guangdong", "Shanghai")
 
 
-def diagnosis_facts(runs: Sequence[RunData]) -> list[Fact]:
+def diagnosis_facts(runs: Sequence[EnsembleRun]) -> list[Fact]:
     """The source's diagnosis in the baseline, from step 1 to the end of every run."""
     gaps, mean_gaps, ls_b, ls_t, ls_ok, lead, gdp, ips, nat_ips, top3, sx_rank, mig_c, mig_s = (
         [] for _ in range(13))
@@ -428,7 +428,7 @@ def diagnosis_facts(runs: Sequence[RunData]) -> list[Fact]:
 
 
 # ---------------------------------------------------------------------------- experiment
-def neutralization_fact(base: Sequence[RunData], neutral: Sequence[RunData]) -> Fact:
+def neutralization_fact(base: Sequence[EnsembleRun], neutral: Sequence[EnsembleRun]) -> Fact:
     """Shanxi started at the national layer mix vs the baseline, same seeds (reported).
 
     The gap ratio is (neutral − baseline) Shanxi base_tech_share at the end over the same
@@ -486,7 +486,7 @@ def neutralization_fact(base: Sequence[RunData], neutral: Sequence[RunData]) -> 
          "exits_baseline": x_b.tolist(), "exits_neutral": x_n.tolist()})
 
 
-def all_facts(base: Sequence[RunData], neutral: Sequence[RunData] | None,
+def all_facts(base: Sequence[EnsembleRun], neutral: Sequence[EnsembleRun] | None,
               burn_in: int, boot: int = 100) -> list[Fact]:
     """Compute every fact of the validation report.
 
