@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from common import SMALL
 
 from model.model import IndustryModel
 
-SMALL = "scenarios/small.toml"
 COAST = ("Beijing", "Shanghai", "Guangdong")
 
 

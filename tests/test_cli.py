@@ -18,13 +18,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from common import AI_CHAIN, REPO
 
 from agents.instruments import INSTRUMENTS, instrument_params
 from experiments.run.tables import read_provenance
 from model.reporters import FIRM_FIELDS, REGION_REPORTERS
 
-AI_CHAIN = Path(sys.executable).parent / "ai-chain"
-REPO = Path(__file__).resolve().parent.parent
 N_REGIONS = 31
 
 REGION_COLUMNS = [

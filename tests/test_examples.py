@@ -14,10 +14,9 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from common import AI_CHAIN, REPO
 
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
-AI_CHAIN = Path(sys.executable).parent / "ai-chain"
 
 
 def run_example(name: str, cwd: Path, timeout: float = 120) -> str:

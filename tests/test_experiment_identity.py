@@ -28,9 +28,11 @@ from experiments.cli import main
 from experiments.errors import BadInput
 from model import fingerprint
 
+# Defined here rather than imported from tests/common.py: Dask workers import this module
+# to unpickle its functions (client.run), and tests/ is not on their sys.path.
 REPO = Path(__file__).resolve().parent.parent
-PLUGIN_SRC = REPO / "tests" / "data" / "plugin_pkg"
 AI_CHAIN = Path(sys.executable).parent / "ai-chain"
+PLUGIN_SRC = REPO / "tests" / "data" / "plugin_pkg"
 
 DESIGN = """
 [experiment]

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from common import AI_CHAIN, REPO, SMALL
 
 from experiments.batch.design import load_design, shipped_designs
 from experiments.batch.manifest import manifest_table, plan_runs
@@ -27,10 +28,7 @@ from experiments.batch.runner import execute, status
 from experiments.batch.store import read_runs
 from experiments.errors import BadInput
 
-REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
-SMALL = REPO / "scenarios" / "small.toml"
-AI_CHAIN = Path(sys.executable).parent / "ai-chain"
 
 if str(DATA) not in sys.path:
     sys.path.insert(0, str(DATA))  # runner_hooks for in-process and pool runs

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from common import SMALL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,8 +36,6 @@ from model.model import IndustryModel
 from model.params import GLOBAL_PARAMS, TIERS, Param
 from model.reporters import FIRM_FIELDS, REGION_REPORTERS
 from model.scenario import shipped_presets
-
-SMALL = Path(__file__).resolve().parent.parent / "scenarios" / "small.toml"
 
 _PROFILES = {"ci": 6, "dev": 15, "thorough": 100}
 _PROFILE = os.environ.get("AI_CHAIN_HYPOTHESIS", "dev")

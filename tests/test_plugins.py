@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from common import AI_CHAIN, REPO, SMALL
 
 from agents.instruments import INSTRUMENTS
 from agents.instruments.base import Instrument
@@ -38,10 +39,7 @@ from model.plugins import (
 from model.reporters import REGION_REPORTERS
 from model.scenario import ScenarioError, load_scenario
 
-REPO = Path(__file__).resolve().parent.parent
-SMALL = REPO / "scenarios" / "small.toml"
 PLUGIN_SRC = REPO / "tests" / "data" / "plugin_pkg"
-AI_CHAIN = Path(sys.executable).parent / "ai-chain"
 
 
 # --- in-process: programmatic registration ------------------------------------------

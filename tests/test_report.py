@@ -20,13 +20,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from common import REPO
 
 from experiments.analysis.report import validate_analysis, write_report
 from experiments.analysis.spec import MissingRuns
 from experiments.analysis.stats import holm
 from experiments.errors import BadInput
 
-ROOT = Path(__file__).resolve().parents[1]
 RATE = 0.04
 
 
@@ -490,7 +490,7 @@ def test_sobol_through_runner_and_report(tmp_path: Path, monkeypatch: pytest.Mon
 
     from experiments.cli import main
 
-    monkeypatch.syspath_prepend(str(ROOT / "tests" / "data"))
+    monkeypatch.syspath_prepend(str(REPO / "tests" / "data"))
     from runner_hooks import ishigami
 
     levers = "".join(f"[sweep.levers.x{i}]\nlow = {-math.pi!r}\nhigh = {math.pi!r}\n"
@@ -651,7 +651,7 @@ def test_end_to_end_tiny_experiment(tmp_path: Path) -> None:
     from experiments.cli import main
 
     design = tmp_path / "tiny.toml"
-    design.write_text(TINY.format(scenario=ROOT / "scenarios" / "small.toml"),
+    design.write_text(TINY.format(scenario=REPO / "scenarios" / "small.toml"),
                       encoding="utf-8")
     out = tmp_path / "out"
     assert main(["experiment", str(design), "--out", str(out), "--workers", "1"]) == 0

@@ -15,13 +15,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from common import REPO
 
 from model import fingerprint, numerics
-
-REPO = Path(__file__).resolve().parent.parent
 
 COMPARE = """
 import json

@@ -7,14 +7,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from common import REPO
 
 from experiments.validation import distributions as dist
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 # ------------------------------------------------------------------ statistics
@@ -141,7 +139,7 @@ def validation_run(tmp_path_factory):
         [sys.executable, "-m", "experiments.cli", "validate", "--out", str(out),
          "--seeds", str(SEEDS), "--steps", str(STEPS), "--burn-in", str(BURN_IN),
          "--seed", "1", "--boot", "50"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     return proc, out
 
 
@@ -173,7 +171,7 @@ def test_validate_bad_input_exits_2_and_writes_nothing(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "experiments.cli", "validate", "--out", str(out),
          "--steps", "10", "--burn-in", "8"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "--steps 10" in proc.stderr and "steps - burn-in >= 8" in proc.stderr
     assert not out.exists()
@@ -182,6 +180,6 @@ def test_validate_bad_input_exits_2_and_writes_nothing(tmp_path):
     (other / "keep.txt").write_text("x")
     proc = subprocess.run(
         [sys.executable, "-m", "experiments.cli", "validate", "--out", str(other), "--force"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "previous validation report" in proc.stderr
     assert (other / "keep.txt").exists()
