@@ -26,6 +26,7 @@ import solara
 from solara.server import settings as solara_settings
 
 from experiments.ui import charts, controls
+from experiments.ui.canvas import ChartCanvas
 from model.plugins import load_plugins
 from model.scenario import ScenarioError, load_scenario
 
@@ -62,7 +63,7 @@ class Session:
         self.lock = threading.Lock()
         self.shown = threading.Event()  # set when the page has drawn the current frame
         self.run_id = 0
-        self.canvases = {key: charts.ChartCanvas(key) for key in charts.CHARTS}
+        self.canvases = {key: ChartCanvas(key) for key in charts.CHARTS}
         self.reset(settings)
 
     def reset(self, settings: controls.RunSettings) -> charts.Frame:
@@ -110,7 +111,7 @@ def initial_settings() -> controls.RunSettings:
 
 
 @solara.component
-def Chart(canvas: charts.ChartCanvas, frame: charts.Frame) -> None:
+def Chart(canvas: ChartCanvas, frame: charts.Frame) -> None:
     """One chart (a matplotlib PNG), redrawn only when the frame (run, step, reference)
     changes."""
     png = solara.use_memo(lambda: canvas.png(frame),
