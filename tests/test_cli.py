@@ -88,6 +88,7 @@ def test_help_answers_without_heavy_imports(tmp_path):
     assert proc.stdout.strip().endswith("[] 0"), proc.stdout
 
 
+@pytest.mark.slow
 def test_model_parquet_one_row_per_step_and_region(model_table):
     cols = model_table.to_pydict()
     assert model_table.num_rows == 4 * N_REGIONS
@@ -196,6 +197,7 @@ def test_default_seed_out_and_firm_data(default_run):
     assert not (out / "figures").exists()
 
 
+@pytest.mark.slow
 def test_firm_data_none_and_same_seed_same_results(tmp_path):
     tables = []
     for i, hashseed in enumerate(("0", "12345")):
@@ -254,6 +256,7 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, case):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_out_folder_refused_unless_force(tmp_path):
     first = ai_chain("run", "--steps", "1", "--seed", "1", "--out", "r", "--firm-data", "none",
                      cwd=tmp_path)

@@ -134,6 +134,7 @@ def test_a_pool_worker_with_another_fingerprint_stops_the_experiment(tmp_path, m
     assert done_run_ids(out) == set()
 
 
+@pytest.mark.slow
 def test_dask_workers_with_another_fingerprint_are_refused_by_name(tmp_path):
     from distributed import Client, LocalCluster
 
@@ -196,6 +197,7 @@ def _cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Complete
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_changed_plugin_code_means_new_runs_never_reused_results(tmp_path):
     design_file(tmp_path)
     env = _site_with_plugin(tmp_path)

@@ -200,6 +200,7 @@ def test_cli_bad_file_exit_2_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists() and not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_shipped_designs_plan(tmp_path):
     """Every shipped design validates and plans; --dry-run of quick writes nothing."""
     designs = shipped_designs()
@@ -233,6 +234,7 @@ def test_engines_give_identical_frames(tmp_path, serial_small, dask_cluster):
                                   check_exact=True)
 
 
+@pytest.mark.slow
 def test_hash_seed_does_not_change_results(tmp_path, serial_small):
     """Different PYTHONHASHSEED values (CLI, pool and serial) give the reference numbers."""
     write(tmp_path / "tiny.toml", SMALL_DESIGN)
@@ -247,6 +249,7 @@ def test_hash_seed_does_not_change_results(tmp_path, serial_small):
 
 # ------------------------------------------------------------------ resume and failures
 
+@pytest.mark.slow
 def test_kill_9_then_resume_complete_without_duplicates(tmp_path):
     """The CLI killed with SIGKILL (whole process group) mid-experiment resumes to the
     complete set, with no run duplicated even before deduplication, and writes the report
@@ -300,6 +303,7 @@ values = [0.0, 1.0, 2.0]
 """
 
 
+@pytest.mark.slow
 def test_failure_recorded_others_complete_retry_reruns(tmp_path):
     write(tmp_path / "f.toml", FAIL_DESIGN)
     first = ai_chain("experiment", "f.toml", "--out", "out", "--workers", "2", cwd=tmp_path,

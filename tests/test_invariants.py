@@ -287,6 +287,7 @@ def test_invariants_hold_for_default_small_scenario() -> None:
 
 @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@pytest.mark.slow
 @given(params=overrides(), seed=st.integers(0, 2**32 - 1))
 def test_invariants_hold_every_step(params: dict[str, float], seed: int) -> None:
     run_checked(IndustryModel(SMALL, params=params, rng=seed), HORIZON, FIRM_CAP)

@@ -240,6 +240,7 @@ def test_load_plugins_registers_entry_points_in_a_fresh_process(plugin_env, tmp_
                       "['institute_links', 'spend_rd_voucher']")
 
 
+@pytest.mark.slow
 def test_ai_chain_run_with_an_installed_plugin(plugin_env, tmp_path):
     scenario = tmp_path / "with_plugins.toml"
     scenario.write_text(PLUGIN_SCENARIO)
@@ -340,6 +341,7 @@ def run_experiment(folder: Path, env: dict, plugins: str,
                                                  "spend_rd_voucher", "institute_links")}}
 
 
+@pytest.mark.slow
 def test_ai_chain_experiment_with_plugins_in_pool_and_dask_workers(plugin_env, tmp_path):
     # (a) the installed plugin (entry points), loaded by every worker process
     installed = run_experiment(tmp_path / "installed", plugin_env, "")

@@ -191,6 +191,7 @@ def stat(frame: pd.DataFrame, **where: object) -> dict[str, float]:
 
 
 # --- known effects ----------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("horizon", [2, 4, 8])
 def test_paired_effect_recovered_with_covering_interval(synthetic: Path, horizon: int) -> None:
     s = summary(synthetic)
@@ -324,6 +325,7 @@ def test_dose_response_and_frontier(synthetic: Path) -> None:
     assert "adaptive" in on and "relocate" not in on   # relocate costs more, achieves less
 
 
+@pytest.mark.slow
 def test_missing_runs_refused_or_reported_with_allow_missing(synthetic: Path,
                                                              tmp_path: Path) -> None:
     from experiments.cli import main
@@ -647,6 +649,7 @@ horizons = [2, 4, 8]
 """
 
 
+@pytest.mark.slow
 def test_end_to_end_tiny_experiment(tmp_path: Path) -> None:
     from experiments.cli import main
 

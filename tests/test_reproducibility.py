@@ -244,6 +244,7 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_outputs_do_not_depend_on_pythonhashseed(tmp_path: Path) -> None:
     script = tmp_path / "digest.py"
     script.write_text(DIGEST_SCRIPT, encoding="utf-8")
@@ -276,6 +277,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_mesa_batch_run_works_and_is_reproducible(tmp_path: Path) -> None:
     """``mesa.batch_run`` (which forces the 'spawn' start method, so in a subprocess)."""
     script = tmp_path / "batch.py"

@@ -193,6 +193,7 @@ def _pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
 
 
+@pytest.mark.slow
 def test_every_chart_draws_a_picture_and_blitting_matches_a_full_draw():
     model = IndustryModel(SMALL, rng=3)
     record = ui_charts.RunRecord.for_model(1, model, 8)

@@ -143,6 +143,7 @@ def validation_run(tmp_path_factory):
     return proc, out
 
 
+@pytest.mark.slow
 def test_validate_passes_and_lists_every_fact(validation_run):
     proc, out = validation_run
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -166,6 +167,7 @@ def test_validate_passes_and_lists_every_fact(validation_run):
         assert f"figures/{name}.png" in report
 
 
+@pytest.mark.slow
 def test_validate_bad_input_exits_2_and_writes_nothing(tmp_path):
     out = tmp_path / "v"
     proc = subprocess.run(
