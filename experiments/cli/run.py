@@ -37,17 +37,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``ai-chain run``: validate, run, write the run folder, print Shanxi's summary."""
-    from experiments.run import runfolder as runio
+    from experiments.run import runfolder
     from experiments.run.summary import format_summary
 
-    plan = runio.plan_run(args.scenario, args.sets, seed=args.seed, steps=args.steps,
+    plan = runfolder.plan_run(args.scenario, args.sets, seed=args.seed, steps=args.steps,
                           out=args.out, firm_data=args.firm_data, plot=args.plot,
                           force=args.force, argv=args.argv)
     print(f"seed: {plan.seed}", flush=True)
     quarters = f"{plan.steps} quarter" + ("" if plan.steps == 1 else "s")
     print(f"scenario: {plan.scenario.name} ({plan.scenario.path}), {quarters} -> {plan.out}",
           flush=True)
-    result = runio.execute(plan)
+    result = runfolder.execute(plan)
     print(format_summary(result.focus_region, result.focus_rows, result.quarters))
     timings = result.metadata["timings"]
     print(f"wrote {result.out} in {timings['total_s']:.1f} s "
