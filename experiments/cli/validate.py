@@ -17,8 +17,6 @@ from pathlib import Path
 from experiments.errors import BadInput
 
 DEFAULTS = {"seeds": 5, "steps": 60, "burn_in": 20, "seed": 1}
-#: The leading regions the facts compare the focus region with (besides the focus itself).
-LEADERS = ("Beijing", "Guangdong", "Shanghai")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,14 +78,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Run the validation; return 0 if every tested fact passes, else 1."""
     check_args(args)
     from experiments.run.defaults import DEFAULT_FOCUS
+    from experiments.validation.diagnosis import COAST3
     from model import MODEL_VERSION
     from model.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    missing = [r for r in (*LEADERS, DEFAULT_FOCUS) if r not in scenario.regions]
+    missing = [r for r in (*COAST3, DEFAULT_FOCUS) if r not in scenario.regions]
     if missing:
         raise BadInput(f"--scenario {args.scenario}: regions {', '.join(missing)} missing; "
-                       f"allowed is a scenario with {', '.join(LEADERS)} and {DEFAULT_FOCUS}")
+                       f"allowed is a scenario with {', '.join(COAST3)} and {DEFAULT_FOCUS}")
     from experiments.validation import facts as facts_mod
     from experiments.validation import figures, report
     from experiments.validation.ensemble import run_ensemble
