@@ -214,20 +214,8 @@ def Page() -> None:
     reference_name = solara.use_memo(lambda: f"{load_scenario(reference_preset).name} run",
                                      [reference_preset])
 
-    def play_loop(cancel: threading.Event) -> None:
-        while playing.value and not cancel.is_set():
-            new = session.step()
-            if new is None:
-                playing.set(False)
-                return
-            session.shown.clear()
-            frame.set(new)
-            # wait until the page has drawn this step: stepping on while a render is in
-            # progress would keep it re-rendering without ever sending the result
-            session.shown.wait(timeout=SHOW_TIMEOUT_S)
-            time.sleep(PLAY_PAUSE_S)
-
-    solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)
+    solara.use_thread(_play_loop(session, frame, playing), dependencies=[playing.value],
+                      intrusive_cancel=False)
 
     def on_reset() -> None:
         playing.set(False)
@@ -245,16 +233,7 @@ def Page() -> None:
         texts.set({k: v for k, v in texts.value.items() if k == "seed"})
         error.set(None)
 
-    def setter(name: str):
-        def set_text(value: str | None) -> None:
-            texts.set({**texts.value, name: "" if value is None else str(value)})
-        return set_text
-
-    def field(spec: controls.ControlSpec) -> None:
-        text = texts.value.get(spec.name, spec.text)
-        message = controls.check_text(spec, text, base)
-        Field(spec, text, message, setter(spec.name))
-
+    field = _field_renderer(texts, base)
     solara.Title(f"ai-chain: {base.focus}'s AI industry chain")
     with solara.AppBar():
         solara.AppBarTitle(f"ai-chain — {base.focus}'s AI industry chain under policy")
@@ -266,20 +245,58 @@ def Page() -> None:
             for spec in specs:
                 if spec.group == "run":
                     field(spec)
-        with solara.Card(f"{base.focus}'s policy package", classes=["levers"]):
-            from agents.instruments import INSTRUMENTS
-
-            for inst, group in controls.instrument_groups(specs).items():
-                solara.HTML(tag="div", unsafe_innerHTML=(
-                    f"<b>{html.escape(inst.replace('_', ' '))}</b> — "
-                    f"{html.escape(INSTRUMENTS[inst].target)}"),
-                    style={"font-size": "small", "margin-top": "8px"})
-                budget = [s for s in group if s.setting == "budget"]
-                others = [s for s in group if s.setting != "budget"]
-                for spec in budget:
-                    field(spec)
-                if others:
-                    with solara.Details(summary=f"{inst.replace('_', ' ')} settings"):
-                        for spec in others:
-                            field(spec)
+        _policy_card(base, specs, field)
     ChartPanel(session, frame, tab, reference, reference_name)
+
+
+# Plain functions called while Page renders (they use no hooks, so the page's element tree
+# and hook order are the same as if their code were inline in Page).
+def _play_loop(session: Session, frame: solara.Reactive, playing: solara.Reactive):
+    """The Play thread's function: step, show, wait until drawn, until paused or done."""
+    def play_loop(cancel: threading.Event) -> None:
+        while playing.value and not cancel.is_set():
+            new = session.step()
+            if new is None:
+                playing.set(False)
+                return
+            session.shown.clear()
+            frame.set(new)
+            # wait until the page has drawn this step: stepping on while a render is in
+            # progress would keep it re-rendering without ever sending the result
+            session.shown.wait(timeout=SHOW_TIMEOUT_S)
+            time.sleep(PLAY_PAUSE_S)
+    return play_loop
+
+
+def _field_renderer(texts: solara.Reactive, base: object):
+    """``field(spec)``: one control showing the text typed so far and its check."""
+    def setter(name: str):
+        def set_text(value: str | None) -> None:
+            texts.set({**texts.value, name: "" if value is None else str(value)})
+        return set_text
+
+    def field(spec: controls.ControlSpec) -> None:
+        text = texts.value.get(spec.name, spec.text)
+        message = controls.check_text(spec, text, base)
+        Field(spec, text, message, setter(spec.name))
+    return field
+
+
+def _policy_card(base: object, specs: list[controls.ControlSpec], field: object) -> None:
+    """The focus region's policy package: each instrument's budget, then its settings."""
+    from agents.instruments import INSTRUMENTS
+
+    with solara.Card(f"{base.focus}'s policy package", classes=["levers"]):
+        for inst, group in controls.instrument_groups(specs).items():
+            solara.HTML(tag="div", unsafe_innerHTML=(
+                f"<b>{html.escape(inst.replace('_', ' '))}</b> — "
+                f"{html.escape(INSTRUMENTS[inst].target)}"),
+                style={"font-size": "small", "margin-top": "8px"})
+            budget = [s for s in group if s.setting == "budget"]
+            others = [s for s in group if s.setting != "budget"]
+            for spec in budget:
+                field(spec)
+            if others:
+                with solara.Details(summary=f"{inst.replace('_', ' ')} settings"):
+                    for spec in others:
+                        field(spec)
