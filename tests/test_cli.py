@@ -241,6 +241,7 @@ FILES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, case):
     args, expected = BAD_INPUTS[case]
@@ -282,6 +283,7 @@ def test_force_never_deletes_a_folder_that_is_not_a_run(tmp_path):
     assert (tmp_path / "notes" / "thesis.txt").read_text() == "keep me"
 
 
+@pytest.mark.slow
 def test_params_lists_name_type_value_unit_source(tmp_path):
     proc = ai_chain("params", "--filter", "policy.Shanxi.recruitment.", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

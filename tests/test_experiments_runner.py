@@ -219,6 +219,7 @@ def test_shipped_designs_plan(tmp_path):
 
 # ------------------------------------------------------------------ engines
 
+@pytest.mark.slow
 def test_engines_give_identical_frames(tmp_path, serial_small, dask_cluster):
     """Serial, process pool and a local Dask cluster write identical numbers."""
     design = load_design(write(tmp_path / "tiny.toml", SMALL_DESIGN))
@@ -395,6 +396,7 @@ def test_other_outputs_refused_on_resume(tmp_path, serial_small):
 
 # ------------------------------------------------------------------ sensitivity
 
+@pytest.mark.slow
 def test_sobol_on_ishigami_through_the_pipeline(tmp_path):
     """Sobol indices of the Ishigami function from results put back in sample order."""
     from SALib.analyze import sobol

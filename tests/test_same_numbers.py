@@ -21,6 +21,9 @@ from common import REPO
 
 from model import fingerprint, numerics
 
+# Every test here starts Python subprocesses (seconds each): the module is slow.
+pytestmark = pytest.mark.slow
+
 COMPARE = """
 import json
 from experiments.validation import regression
