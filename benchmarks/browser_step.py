@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from experiments import ui_charts  # noqa: E402
+from experiments.ui import canvas as ui_canvas  # noqa: E402
+from experiments.ui import charts as ui_charts  # noqa: E402
 from model.model import IndustryModel  # noqa: E402
 from server import TABS  # noqa: E402
 
@@ -39,7 +40,7 @@ def main() -> None:
 
     model = IndustryModel(args.preset, rng=args.seed)
     record = ui_charts.RunRecord.for_model(1, model, 40)
-    canvases = {key: ui_charts.ChartCanvas(key) for key in ui_charts.CHARTS}
+    canvases = {key: ui_canvas.ChartCanvas(key) for key in ui_charts.CHARTS}
     reference = ui_charts.reference_series(args.preset, args.seed, 40)
     region = model.region_names[model.focus]
     times: dict[str, list[tuple[float, float]]] = {"model step": [], "record + network": []}

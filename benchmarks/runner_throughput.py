@@ -81,8 +81,8 @@ LAST: dict = {}
 def time_runner(text: str, workers: int = 2, scheduler: str | None = None) -> float:
     """Seconds for our runner to plan, run and store the design (pool start included);
     the summary is kept in ``LAST``."""
-    from experiments.design import load_design
-    from experiments.runner import execute
+    from experiments.batch.design import load_design
+    from experiments.batch.runner import execute
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-runner-"))
     try:
@@ -127,8 +127,8 @@ MEMORY_CHILD = r"""
 import json, os, sys, threading, time, resource
 from pathlib import Path
 import psutil
-from experiments.design import load_design
-from experiments.runner import execute
+from experiments.batch.design import load_design
+from experiments.batch.runner import execute
 tmp = Path(sys.argv[1])
 design = load_design(tmp / "d.toml")
 proc = psutil.Process()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from common import SMALL
 
 from model.model import IndustryModel
 
-SMALL = "scenarios/small.toml"
 COAST = ("Beijing", "Shanghai", "Guangdong")
 
 
@@ -33,6 +33,7 @@ def _idx(run: dict, name: str) -> int:
     return int(np.flatnonzero(run["_regions"] == name)[0])
 
 
+@pytest.mark.slow
 def test_baseline_keeps_shanxi_application_heavy(baseline_runs: list) -> None:
     for run in baseline_runs:
         i = _idx(run, "Shanxi")
@@ -112,6 +113,7 @@ def test_each_instrument_moves_its_target(name: str, params: dict, column: str) 
     assert pol[f"spend_{name}"][1:, _idx(pol, "Shanxi")].sum() > 0
 
 
+@pytest.mark.slow
 def test_recruitment_opens_branches_of_outside_firms() -> None:
     params = {S + "recruitment.budget": 400.0, S + "recruitment.factor_offer": 10.0,
               S + "recruitment.delivery_prob": 0.9}

@@ -21,15 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from common import REPO, SMALL
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from experiments import ui_controls
+from experiments.ui import controls as ui_controls
 from model.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-SMALL = ROOT / "scenarios" / "small.toml"
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
+ARTIFACTS = REPO / "test-artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--disable-background-networking", "--disable-component-update",
@@ -44,8 +43,9 @@ TABS = {
 LOAD_TIMEOUT_MS = 90_000
 STEP_TIMEOUT_MS = 30_000
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"{CHROMIUM} missing (apt-get install chromium)")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason=f"{CHROMIUM} missing (apt-get install chromium)")]
 
 
 def _free_port() -> int:

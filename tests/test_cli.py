@@ -18,13 +18,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from common import AI_CHAIN, REPO
 
 from agents.instruments import INSTRUMENTS, instrument_params
-from experiments.tables import read_provenance
+from experiments.run.tables import read_provenance
 from model.reporters import FIRM_FIELDS, REGION_REPORTERS
 
-AI_CHAIN = Path(sys.executable).parent / "ai-chain"
-REPO = Path(__file__).resolve().parent.parent
 N_REGIONS = 31
 
 REGION_COLUMNS = [
@@ -89,6 +88,7 @@ def test_help_answers_without_heavy_imports(tmp_path):
     assert proc.stdout.strip().endswith("[] 0"), proc.stdout
 
 
+@pytest.mark.slow
 def test_model_parquet_one_row_per_step_and_region(model_table):
     cols = model_table.to_pydict()
     assert model_table.num_rows == 4 * N_REGIONS
@@ -197,6 +197,7 @@ def test_default_seed_out_and_firm_data(default_run):
     assert not (out / "figures").exists()
 
 
+@pytest.mark.slow
 def test_firm_data_none_and_same_seed_same_results(tmp_path):
     tables = []
     for i, hashseed in enumerate(("0", "12345")):
@@ -240,6 +241,7 @@ FILES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(BAD_INPUTS))
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, case):
     args, expected = BAD_INPUTS[case]
@@ -255,6 +257,7 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, case):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_out_folder_refused_unless_force(tmp_path):
     first = ai_chain("run", "--steps", "1", "--seed", "1", "--out", "r", "--firm-data", "none",
                      cwd=tmp_path)
@@ -280,6 +283,7 @@ def test_force_never_deletes_a_folder_that_is_not_a_run(tmp_path):
     assert (tmp_path / "notes" / "thesis.txt").read_text() == "keep me"
 
 
+@pytest.mark.slow
 def test_params_lists_name_type_value_unit_source(tmp_path):
     proc = ai_chain("params", "--filter", "policy.Shanxi.recruitment.", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
+from common import AI_CHAIN, REPO
 
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
-AI_CHAIN = Path(sys.executable).parent / "ai-chain"
 
 
 def run_example(name: str, cwd: Path, timeout: float = 120) -> str:
@@ -46,12 +46,14 @@ def test_custom_agent(tmp_path):
     assert "total_vc_invested" in out
 
 
+@pytest.mark.slow
 def test_batch_run(tmp_path):
     # batch_run sets the "spawn" start method for the whole process: never in pytest's
     out = run_example("batch_run.py", tmp_path)
     assert "mean over seeds and agglomeration values, by targeted-subsidy budget" in out
 
 
+@pytest.mark.slow
 def test_ema_workbench(tmp_path):
     out = run_example("ema_workbench.py", tmp_path)
     assert "20 experiments x 2 seeds" in out

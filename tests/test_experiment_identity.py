@@ -20,17 +20,19 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from experiments.batch.design import load_design
+from experiments.batch.manifest import plan_runs
+from experiments.batch.runner import execute
+from experiments.batch.store import done_run_ids, read_runs
 from experiments.cli import main
-from experiments.design import load_design
 from experiments.errors import BadInput
-from experiments.manifest import plan_runs
-from experiments.runner import execute
-from experiments.store import done_run_ids, read_runs
 from model import fingerprint
 
+# Defined here rather than imported from tests/common.py: Dask workers import this module
+# to unpickle its functions (client.run), and tests/ is not on their sys.path.
 REPO = Path(__file__).resolve().parent.parent
-PLUGIN_SRC = REPO / "tests" / "data" / "plugin_pkg"
 AI_CHAIN = Path(sys.executable).parent / "ai-chain"
+PLUGIN_SRC = REPO / "tests" / "data" / "plugin_pkg"
 
 DESIGN = """
 [experiment]
@@ -132,6 +134,7 @@ def test_a_pool_worker_with_another_fingerprint_stops_the_experiment(tmp_path, m
     assert done_run_ids(out) == set()
 
 
+@pytest.mark.slow
 def test_dask_workers_with_another_fingerprint_are_refused_by_name(tmp_path):
     from distributed import Client, LocalCluster
 
@@ -194,6 +197,7 @@ def _cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Complete
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_changed_plugin_code_means_new_runs_never_reused_results(tmp_path):
     design_file(tmp_path)
     env = _site_with_plugin(tmp_path)
@@ -242,7 +246,7 @@ def test_run_ids_know_the_hook_module(tmp_path, monkeypatch):
 
 
 def test_run_ids_without_outside_code_depend_on_the_model_version_alone(tmp_path):
-    from experiments.codeid import code_digest, code_identity
+    from experiments.batch.codeid import code_digest, code_identity
 
     assert code_digest(code_identity()) == ""  # no plugins loaded in this process
     assert plan_runs(load_design(design_file(tmp_path)))[0].fingerprint == \

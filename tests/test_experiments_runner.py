@@ -20,17 +20,15 @@ import pandas as pd
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from common import AI_CHAIN, REPO, SMALL
 
-from experiments.design import load_design, shipped_designs
+from experiments.batch.design import load_design, shipped_designs
+from experiments.batch.manifest import manifest_table, plan_runs
+from experiments.batch.runner import execute, status
+from experiments.batch.store import read_runs
 from experiments.errors import BadInput
-from experiments.manifest import manifest_table, plan_runs
-from experiments.runner import execute, status
-from experiments.store import read_runs
 
-REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
-SMALL = REPO / "scenarios" / "small.toml"
-AI_CHAIN = Path(sys.executable).parent / "ai-chain"
 
 if str(DATA) not in sys.path:
     sys.path.insert(0, str(DATA))  # runner_hooks for in-process and pool runs
@@ -202,6 +200,7 @@ def test_cli_bad_file_exit_2_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists() and not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_shipped_designs_plan(tmp_path):
     """Every shipped design validates and plans; --dry-run of quick writes nothing."""
     designs = shipped_designs()
@@ -220,6 +219,7 @@ def test_shipped_designs_plan(tmp_path):
 
 # ------------------------------------------------------------------ engines
 
+@pytest.mark.slow
 def test_engines_give_identical_frames(tmp_path, serial_small, dask_cluster):
     """Serial, process pool and a local Dask cluster write identical numbers."""
     design = load_design(write(tmp_path / "tiny.toml", SMALL_DESIGN))
@@ -235,6 +235,7 @@ def test_engines_give_identical_frames(tmp_path, serial_small, dask_cluster):
                                   check_exact=True)
 
 
+@pytest.mark.slow
 def test_hash_seed_does_not_change_results(tmp_path, serial_small):
     """Different PYTHONHASHSEED values (CLI, pool and serial) give the reference numbers."""
     write(tmp_path / "tiny.toml", SMALL_DESIGN)
@@ -249,6 +250,7 @@ def test_hash_seed_does_not_change_results(tmp_path, serial_small):
 
 # ------------------------------------------------------------------ resume and failures
 
+@pytest.mark.slow
 def test_kill_9_then_resume_complete_without_duplicates(tmp_path):
     """The CLI killed with SIGKILL (whole process group) mid-experiment resumes to the
     complete set, with no run duplicated even before deduplication, and writes the report
@@ -302,6 +304,7 @@ values = [0.0, 1.0, 2.0]
 """
 
 
+@pytest.mark.slow
 def test_failure_recorded_others_complete_retry_reruns(tmp_path):
     write(tmp_path / "f.toml", FAIL_DESIGN)
     first = ai_chain("experiment", "f.toml", "--out", "out", "--workers", "2", cwd=tmp_path,
@@ -393,6 +396,7 @@ def test_other_outputs_refused_on_resume(tmp_path, serial_small):
 
 # ------------------------------------------------------------------ sensitivity
 
+@pytest.mark.slow
 def test_sobol_on_ishigami_through_the_pipeline(tmp_path):
     """Sobol indices of the Ishigami function from results put back in sample order."""
     from SALib.analyze import sobol

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import tomllib
-from pathlib import Path
 
 import jsonschema
 import yaml
-
-REPO = Path(__file__).resolve().parent.parent
-AI_CHAIN = Path(sys.executable).parent / "ai-chain"
+from common import AI_CHAIN, REPO
 
 
 def test_committed_api_reference_is_up_to_date(tmp_path):

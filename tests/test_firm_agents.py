@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+from common import SMALL
 from mesa.experimental.mesa_signals import ModelSignals
 
 from agents.firms import Firm
 from model.model import IndustryModel
-
-SMALL = "scenarios/small.toml"
 
 
 class Watcher:

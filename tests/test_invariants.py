@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from common import SMALL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,8 +36,6 @@ from model.params import GLOBAL_PARAMS, TIERS, Param
 from model.reporters import FIRM_FIELDS, REGION_REPORTERS
 from model.scenario import shipped_presets
 from model.state.talent import FLOWS as TALENT_FLOWS
-
-SMALL = Path(__file__).resolve().parent.parent / "scenarios" / "small.toml"
 
 _PROFILES = {"ci": 6, "dev": 15, "thorough": 100}
 _PROFILE = os.environ.get("AI_CHAIN_HYPOTHESIS", "dev")
@@ -288,6 +287,7 @@ def test_invariants_hold_for_default_small_scenario() -> None:
 
 @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@pytest.mark.slow
 @given(params=overrides(), seed=st.integers(0, 2**32 - 1))
 def test_invariants_hold_every_step(params: dict[str, float], seed: int) -> None:
     run_checked(IndustryModel(SMALL, params=params, rng=seed), HORIZON, FIRM_CAP)

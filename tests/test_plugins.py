@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from common import AI_CHAIN, REPO, SMALL
 
 from agents.instruments import INSTRUMENTS
 from agents.instruments.base import Instrument
@@ -38,10 +39,7 @@ from model.plugins import (
 from model.reporters import REGION_REPORTERS
 from model.scenario import ScenarioError, load_scenario
 
-REPO = Path(__file__).resolve().parent.parent
-SMALL = REPO / "scenarios" / "small.toml"
 PLUGIN_SRC = REPO / "tests" / "data" / "plugin_pkg"
-AI_CHAIN = Path(sys.executable).parent / "ai-chain"
 
 
 # --- in-process: programmatic registration ------------------------------------------
@@ -242,6 +240,7 @@ def test_load_plugins_registers_entry_points_in_a_fresh_process(plugin_env, tmp_
                       "['institute_links', 'spend_rd_voucher']")
 
 
+@pytest.mark.slow
 def test_ai_chain_run_with_an_installed_plugin(plugin_env, tmp_path):
     scenario = tmp_path / "with_plugins.toml"
     scenario.write_text(PLUGIN_SCENARIO)
@@ -342,6 +341,7 @@ def run_experiment(folder: Path, env: dict, plugins: str,
                                                  "spend_rd_voucher", "institute_links")}}
 
 
+@pytest.mark.slow
 def test_ai_chain_experiment_with_plugins_in_pool_and_dask_workers(plugin_env, tmp_path):
     # (a) the installed plugin (entry points), loaded by every worker process
     installed = run_experiment(tmp_path / "installed", plugin_env, "")
@@ -358,7 +358,7 @@ def test_ai_chain_experiment_with_plugins_in_pool_and_dask_workers(plugin_env, t
             assert (spend > 0) == active and (links > 0) == active, (pol, step)
     # same runs, same numbers, however the plugin was loaded; the run ids differ, since
     # they know which code was loaded (entry points and their distribution's files, or the
-    # named module's file: experiments/codeid.py)
+    # named module's file: experiments/batch/codeid.py)
     assert {k: v for k, v in installed.items() if k != "run_id"} == \
         {k: v for k, v in named.items() if k != "run_id"}
     assert set(installed["run_id"]).isdisjoint(named["run_id"])

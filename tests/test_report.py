@@ -1,4 +1,4 @@
-"""Tests of the experiment report (experiments/report.py, experiments/analysis/).
+"""Tests of the experiment report (experiments/analysis/report.py, experiments/analysis/).
 
 Synthetic experiment folders with KNOWN effects are written in the runner's format
 (experiment.json, manifest.parquet, runs/part-*.parquet, see docs/experiments.md); the
@@ -20,13 +20,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from common import REPO
 
+from experiments.analysis.report import validate_analysis, write_report
 from experiments.analysis.spec import MissingRuns
 from experiments.analysis.stats import holm
 from experiments.errors import BadInput
-from experiments.report import validate_analysis, write_report
 
-ROOT = Path(__file__).resolve().parents[1]
 RATE = 0.04
 
 
@@ -191,6 +191,7 @@ def stat(frame: pd.DataFrame, **where: object) -> dict[str, float]:
 
 
 # --- known effects ----------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("horizon", [2, 4, 8])
 def test_paired_effect_recovered_with_covering_interval(synthetic: Path, horizon: int) -> None:
     s = summary(synthetic)
@@ -324,6 +325,7 @@ def test_dose_response_and_frontier(synthetic: Path) -> None:
     assert "adaptive" in on and "relocate" not in on   # relocate costs more, achieves less
 
 
+@pytest.mark.slow
 def test_missing_runs_refused_or_reported_with_allow_missing(synthetic: Path,
                                                              tmp_path: Path) -> None:
     from experiments.cli import main
@@ -490,7 +492,7 @@ def test_sobol_through_runner_and_report(tmp_path: Path, monkeypatch: pytest.Mon
 
     from experiments.cli import main
 
-    monkeypatch.syspath_prepend(str(ROOT / "tests" / "data"))
+    monkeypatch.syspath_prepend(str(REPO / "tests" / "data"))
     from runner_hooks import ishigami
 
     levers = "".join(f"[sweep.levers.x{i}]\nlow = {-math.pi!r}\nhigh = {math.pi!r}\n"
@@ -647,11 +649,12 @@ horizons = [2, 4, 8]
 """
 
 
+@pytest.mark.slow
 def test_end_to_end_tiny_experiment(tmp_path: Path) -> None:
     from experiments.cli import main
 
     design = tmp_path / "tiny.toml"
-    design.write_text(TINY.format(scenario=ROOT / "scenarios" / "small.toml"),
+    design.write_text(TINY.format(scenario=REPO / "scenarios" / "small.toml"),
                       encoding="utf-8")
     out = tmp_path / "out"
     assert main(["experiment", str(design), "--out", str(out), "--workers", "1"]) == 0

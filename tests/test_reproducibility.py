@@ -16,13 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from common import REPO, SMALL
 
 from agents.instruments import INSTRUMENTS
 from model.model import IndustryModel
 from model.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-SMALL = Path(__file__).resolve().parent.parent / "scenarios" / "small.toml"
 STEPS = 12
 START = 8  # start of a delayed instrument
 
@@ -239,12 +238,13 @@ if __name__ == "__main__":
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(
         os.pathsep)
     env.update(extra)
     return env
 
 
+@pytest.mark.slow
 def test_outputs_do_not_depend_on_pythonhashseed(tmp_path: Path) -> None:
     script = tmp_path / "digest.py"
     script.write_text(DIGEST_SCRIPT, encoding="utf-8")
@@ -277,6 +277,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_mesa_batch_run_works_and_is_reproducible(tmp_path: Path) -> None:
     """``mesa.batch_run`` (which forces the 'spawn' start method, so in a subprocess)."""
     script = tmp_path / "batch.py"

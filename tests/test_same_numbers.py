@@ -15,13 +15,14 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from common import REPO
 
 from model import fingerprint, numerics
 
-REPO = Path(__file__).resolve().parent.parent
+# Every test here starts Python subprocesses (seconds each): the module is slow.
+pytestmark = pytest.mark.slow
 
 COMPARE = """
 import json
@@ -84,6 +85,7 @@ def test_stored_results_hold_on_a_baseline_cpu(pinned):
     assert base["fingerprint"] == pinned["fingerprint"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_AVX512, reason=NO_AVX512)
 def test_native_avx512_dispatch_gives_other_numbers(pinned):
     """Why the pin exists: unpinned on this CPU, the model's numbers change, and the

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import mesa
 import pytest
+from common import SMALL
 
 import model.model as model_module
 from agents.instruments import INSTRUMENTS
@@ -23,8 +24,6 @@ from model.scenario import (
     parse_set,
     shipped_presets,
 )
-
-SMALL = Path(__file__).resolve().parent.parent / "scenarios" / "small.toml"
 
 
 def write(path: Path, text: str) -> Path:

@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import REPO
 
 
 def test_ruff_clean() -> None:
     ruff = Path(sys.executable).parent / "ruff"
-    result = subprocess.run([str(ruff), "check", str(ROOT)], capture_output=True, text=True)
+    result = subprocess.run([str(ruff), "check", str(REPO)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

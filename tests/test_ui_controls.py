@@ -7,18 +7,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from common import SMALL as SMALL_PATH
 from PIL import Image
 
 from agents.instruments import INSTRUMENTS
-from experiments import cmd_serve, ui_charts, ui_controls
 from experiments.cli import main
+from experiments.cli import serve as cmd_serve
 from experiments.errors import BadInput
+from experiments.ui import canvas as ui_canvas
+from experiments.ui import charts as ui_charts
+from experiments.ui import controls as ui_controls
+from experiments.ui import record as ui_record
 from model.model import IndustryModel
 from model.params import GLOBAL_PARAMS
 from model.reporters import REGION_REPORTERS
 from model.scenario import ScenarioError, load_scenario
 
-SMALL = str(Path(__file__).parent.parent / "scenarios" / "small.toml")
+SMALL = str(SMALL_PATH)
+
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +185,7 @@ def test_network_view_holds_the_focus_region_and_its_links(small_run):
     assert view.supplier_links.size > 0
     for a, b in np.concatenate([view.supplier_links, view.partner_links]):
         assert int(a) in local or int(b) in local
-    capped = ui_charts._top(np.arange(10), np.array([[3, 3], [3, 7]]), 2)
+    capped = ui_record._top(np.arange(10), np.array([[3, 3], [3, 7]]), 2)
     assert capped.tolist() == [3, 7]  # most-linked first
 
 
@@ -187,19 +193,20 @@ def _pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
 
 
+@pytest.mark.slow
 def test_every_chart_draws_a_picture_and_blitting_matches_a_full_draw():
     model = IndustryModel(SMALL, rng=3)
     record = ui_charts.RunRecord.for_model(1, model, 8)
     reference = ui_charts.reference_series(SMALL, 3, 8)
     assert reference.size == 9
-    canvases = {key: ui_charts.ChartCanvas(key) for key in ui_charts.CHARTS}
+    canvases = {key: ui_canvas.ChartCanvas(key) for key in ui_charts.CHARTS}
     for _ in range(2):
         model.step()
         record.append(model.steps, model.region_rows)
         frame = record.frame(ui_charts.network_view(model.snapshot(), "Shanxi"), reference)
         for key, canvas in canvases.items():
             blitted = _pixels(canvas.png(frame))
-            full = _pixels(ui_charts.render_png(ui_charts.draw_chart(key, frame)))
+            full = _pixels(ui_canvas.render_png(ui_canvas.draw_chart(key, frame)))
             assert blitted.std() > 5, key  # not a blank frame
             assert blitted.shape == full.shape, key
             # the same picture, up to z-order nuances where data overlap grid lines

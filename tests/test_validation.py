@@ -7,14 +7,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from common import REPO
 
 from experiments.validation import distributions as dist
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 # ------------------------------------------------------------------ statistics
@@ -88,8 +86,8 @@ def test_exit_age_lr_detects_and_accepts():
 
 
 def _synthetic_run(shock, n: int = 4000, years: int = 4, seed: int = 7):
-    """A RunData whose firms' revenues evolve by the given annual log shocks."""
-    from experiments.validation.ensemble import RunData
+    """A EnsembleRun whose firms' revenues evolve by the given annual log shocks."""
+    from experiments.validation.ensemble import EnsembleRun
 
     rng = np.random.default_rng(seed)
     rev = rng.lognormal(1.0, 1.2, n)
@@ -99,7 +97,7 @@ def _synthetic_run(shock, n: int = 4000, years: int = 4, seed: int = 7):
                          "employees": np.maximum(rev * 10, 1.0), "age": np.full(n, 8 + 4 * y),
                          "capability": rev.copy()}
         rev = rev * np.exp(shock(rng, n) * rev ** -0.2)
-    return RunData(0, ["A"], np.array([False]), 0, {}, panels)
+    return EnsembleRun(0, ["A"], np.array([False]), 0, {}, panels)
 
 
 def test_growth_fact_fails_for_gaussian_shocks_and_passes_for_laplace():
@@ -141,10 +139,11 @@ def validation_run(tmp_path_factory):
         [sys.executable, "-m", "experiments.cli", "validate", "--out", str(out),
          "--seeds", str(SEEDS), "--steps", str(STEPS), "--burn-in", str(BURN_IN),
          "--seed", "1", "--boot", "50"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     return proc, out
 
 
+@pytest.mark.slow
 def test_validate_passes_and_lists_every_fact(validation_run):
     proc, out = validation_run
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -168,12 +167,13 @@ def test_validate_passes_and_lists_every_fact(validation_run):
         assert f"figures/{name}.png" in report
 
 
+@pytest.mark.slow
 def test_validate_bad_input_exits_2_and_writes_nothing(tmp_path):
     out = tmp_path / "v"
     proc = subprocess.run(
         [sys.executable, "-m", "experiments.cli", "validate", "--out", str(out),
          "--steps", "10", "--burn-in", "8"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "--steps 10" in proc.stderr and "steps - burn-in >= 8" in proc.stderr
     assert not out.exists()
@@ -182,6 +182,6 @@ def test_validate_bad_input_exits_2_and_writes_nothing(tmp_path):
     (other / "keep.txt").write_text("x")
     proc = subprocess.run(
         [sys.executable, "-m", "experiments.cli", "validate", "--out", str(other), "--force"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "previous validation report" in proc.stderr
     assert (other / "keep.txt").exists()

@@ -1,6 +1,6 @@
 """Analysis of an experiment folder: effects, costs, sensitivity, figures and the report.
 
-The public entry points live in :mod:`experiments.report` (``validate_analysis`` and
+The public entry points live in :mod:`experiments.analysis.report` (``validate_analysis`` and
 ``write_report``); the modules here hold the pieces:
 
 - :mod:`~experiments.analysis.spec`: the ``[analysis]`` table, its defaults and validation;

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from experiments.analysis import spec
 from experiments.analysis.spec import MissingRuns  # noqa: F401  (re-exported)
 from experiments.errors import BadInput
+from experiments.run.defaults import DEFAULT_FOCUS
 
 NATIONAL = "National"
 KEYS = ["run_id", "step", "region"]
@@ -209,7 +210,7 @@ def load_experiment(out_dir: Path) -> Experiment:
                                       str(design.get("file") or out_dir / "experiment.json"),
                                       free_outcomes=hook)
     manifest = read_manifest(out_dir)
-    focus = str(design.get("focus_region") or "Shanxi")
+    focus = str(design.get("focus_region") or DEFAULT_FOCUS)
     steps = int(design.get("steps") or manifest.get("steps", pd.Series([0])).max())
     notes: list[str] = []
 

@@ -1,7 +1,7 @@
 """Seaborn figures of an experiment's report, written as PNGs into ``DIR/report/figures``.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot, no global backend
-switch), styled with seaborn, like :mod:`experiments.plots`.
+switch), styled with seaborn, like :mod:`experiments.run.plots`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""``summary.md``: the report as a readable Markdown document."""
+"""``summary.md``: the report as a readable Markdown document.
+
+Kept as one module (about 420 lines) on purpose: one short function per section of
+``summary.md``, in the document's order, so the report reads top to bottom here.
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,8 @@ SALib's bootstrap half-widths (``*_conf``) at the design's confidence level.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -114,6 +116,49 @@ def _sample_matrix(exp: Experiment, policy: str, names: list[str]) -> np.ndarray
     return man[names].to_numpy(dtype=float)
 
 
+def _reference(exp: Experiment) -> str | None:
+    """The policy sensitivity effects are measured against (``None``: levels only)."""
+    ref = exp.analysis.get("sensitivity_reference") or None
+    have = set(exp.panel["policy"].unique())
+    if ref is None:
+        ref = next((r for r in exp.analysis["references"] if r in have), None)
+    if ref is not None and ref not in have:
+        exp.notes.append(f"sensitivity_reference {ref!r} has no runs: indices of levels only.")
+        ref = None
+    return ref
+
+
+def _sobol_rows(sobol: Any, y: np.ndarray, sweep: dict, settings: tuple,
+                base: dict) -> list[dict]:
+    """Rows of first-, total- (and second-) order Sobol indices of ``y``."""
+    problem, names, resamples, conf, seed = settings
+    res = sobol.analyze(problem, y, calc_second_order=bool(
+        sweep.get("second_order")), num_resamples=resamples,
+        conf_level=conf, seed=seed)
+    rows = []
+    for j, nm in enumerate(names):
+        rows.append(dict(base, parameter=nm, S1=res["S1"][j],
+                         S1_conf=res["S1_conf"][j], ST=res["ST"][j],
+                         ST_conf=res["ST_conf"][j]))
+    if sweep.get("second_order"):
+        for i in range(len(names)):
+            for j in range(i + 1, len(names)):
+                rows.append(dict(base, parameter=f"{names[i]} x {names[j]}",
+                                 S2=res["S2"][i, j], S2_conf=res["S2_conf"][i, j]))
+    return rows
+
+
+def _morris_rows(morris: Any, x: np.ndarray, y: np.ndarray, sweep: dict, settings: tuple,
+                 base: dict) -> list[dict]:
+    """Rows of Morris elementary-effect statistics of ``y``."""
+    problem, names, resamples, conf, seed = settings
+    res = morris.analyze(problem, x, y, num_resamples=resamples, conf_level=conf,
+                         num_levels=int(sweep.get("levels") or 4), seed=seed)
+    return [dict(base, parameter=nm, mu=res["mu"][j], mu_star=res["mu_star"][j],
+                 mu_star_conf=res["mu_star_conf"][j], sigma=res["sigma"][j])
+            for j, nm in enumerate(names)]
+
+
 def analyze(exp: Experiment, panel: Panel) -> pd.DataFrame:
     """Sobol or Morris indices for every swept policy, outcome, report horizon and kind
     (``level``; ``effect`` against the sensitivity reference when there is one).
@@ -136,13 +181,8 @@ def analyze(exp: Experiment, panel: Panel) -> pd.DataFrame:
     conf = 1.0 - a["alpha"]
     resamples = min(int(a["bootstrap"]), 1000)
     swept = swept_policies(exp)
-    ref = exp.analysis.get("sensitivity_reference") or None
-    have = set(exp.panel["policy"].unique())
-    if ref is None:
-        ref = next((r for r in exp.analysis["references"] if r in have), None)
-    if ref is not None and ref not in have:
-        exp.notes.append(f"sensitivity_reference {ref!r} has no runs: indices of levels only.")
-        ref = None
+    ref = _reference(exp)
+    settings = (problem, names, resamples, conf, a["bootstrap_seed"])
     rows = []
     for pol in swept:
         kinds = [("level", None)] + ([("effect", ref)] if ref not in (None, pol) else [])
@@ -161,30 +201,10 @@ def analyze(exp: Experiment, panel: Panel) -> pd.DataFrame:
                                          " does not vary over the sample; no indices.")
                         continue
                     if method == "sobol":
-                        res = sobol.analyze(problem, y, calc_second_order=bool(
-                            sweep.get("second_order")), num_resamples=resamples,
-                            conf_level=conf, seed=a["bootstrap_seed"])
-                        for j, nm in enumerate(names):
-                            rows.append(dict(base, parameter=nm, S1=res["S1"][j],
-                                             S1_conf=res["S1_conf"][j], ST=res["ST"][j],
-                                             ST_conf=res["ST_conf"][j]))
-                        if sweep.get("second_order"):
-                            for i in range(len(names)):
-                                for j in range(i + 1, len(names)):
-                                    rows.append(dict(base, parameter=f"{names[i]} x {names[j]}",
-                                                     S2=res["S2"][i, j],
-                                                     S2_conf=res["S2_conf"][i, j]))
+                        rows += _sobol_rows(sobol, y, sweep, settings, base)
                     else:
                         x = _sample_matrix(exp, pol, names)
-                        res = morris.analyze(problem, x, y, num_resamples=resamples,
-                                             conf_level=conf, num_levels=int(
-                                                 sweep.get("levels") or 4),
-                                             seed=a["bootstrap_seed"])
-                        for j, nm in enumerate(names):
-                            rows.append(dict(base, parameter=nm, mu=res["mu"][j],
-                                             mu_star=res["mu_star"][j],
-                                             mu_star_conf=res["mu_star_conf"][j],
-                                             sigma=res["sigma"][j]))
+                        rows += _morris_rows(morris, x, y, sweep, settings, base)
     frame = pd.DataFrame(rows)
     for col in frame.columns:
         if frame[col].dtype == object and col not in ("method", "policy", "kind", "reference",

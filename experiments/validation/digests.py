@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from experiments.run.defaults import DEFAULT_FOCUS
 from model import numerics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +58,7 @@ STEPS = 12
 SEEDS = (1, 2)
 
 #: The small scenario's focus region (its ``meta.focus`` default).
-SMALL_FOCUS = "Shanxi"
+SMALL_FOCUS = DEFAULT_FOCUS  # the small scenario names no meta.focus
 
 #: The small scenario with the adaptive budget rule on for its focus region.
 ADAPTIVE = ((f"policy.{SMALL_FOCUS}.adaptive.enabled", True),)
@@ -191,8 +192,9 @@ def scenario_source(case: Case) -> str:
 def collect(case: Case) -> dict[str, list]:
     """Run a case in this process; return every item as name -> list of parts.
 
-    The run is stepped as ``ai-chain run --firm-data end`` steps it (region table at steps
-    0..steps, firm table at the last step, then ``model.finalize()``). Items:
+    The run is stepped as ``ai-chain run --firm-data final`` steps it, through the same
+    :class:`~experiments.run.loop.RunLoop` (region table at steps 0..steps, firm table at
+    the last step, then ``model.finalize()``). Items:
 
     * ``region:<column>``: every region-table column (``model.region_rows``, regions in
       ``model.region_names`` order), one part per step 0..steps;
@@ -214,11 +216,12 @@ def collect(case: Case) -> dict[str, list]:
 
     Plugin cases need the plugin loaded in this process first (see :func:`compute`).
     """
-    from model.model import IndustryModel
+    from experiments.run.loop import RunLoop
     from model.scenario import load_scenario
 
     scenario = load_scenario(scenario_source(case), dict(case.overrides))
-    model = IndustryModel(params=scenario, rng=case.seed)
+    loop = RunLoop.build(scenario, rng=case.seed, steps=case.steps, firm_data="none")
+    model = loop.model
     items: dict[str, list] = {"regions": [list(model.region_names)]}
     columns = list(model.region_rows)
     items["region_columns"] = [columns]
@@ -227,24 +230,19 @@ def collect(case: Case) -> dict[str, list]:
     flows = list(model.ledger.flows)
     for name in flows:
         items[f"ledger:{name}"] = []
-    while True:
-        rows = model.region_rows
+    for step in loop:  # finishes the run (model.finalize()) after the last step
+        rows = loop.collect().regions
         if list(rows) != columns:
-            raise RuntimeError(f"{case.name}: region columns changed at step {model.steps}")
+            raise RuntimeError(f"{case.name}: region columns changed at step {step}")
         for name in columns:
             items[f"region:{name}"].append(np.array(rows[name], copy=True))
         for name in flows:  # the ledger is reset in place every quarter: copy
             items[f"ledger:{name}"].append(np.array(model.ledger.flows[name], copy=True))
-        if model.steps >= case.steps:
-            break
-        model.step()
-    firms = model.firm_rows()  # written before finalize, as runio does
-    n = len(next(iter(firms.values()))) if firms else 0
-    table = {"step": np.full(n, model.steps, dtype=np.int64), **firms}
-    items["firm_columns"] = [list(table)]
-    for name, values in table.items():
-        items[f"firms:{name}"] = [np.array(values, copy=True)]
-    model.finalize()
+        if loop.done:  # written before finalize, as `ai-chain run` does
+            table = loop.firm_table()
+            items["firm_columns"] = [list(table)]
+            for name, values in table.items():
+                items[f"firms:{name}"] = [np.array(values, copy=True)]
     items["ledger_totals"] = [[[k, v] for k, v in model.ledger.totals().items()]]
     for name, names in _registries().items():
         items[name] = [names]

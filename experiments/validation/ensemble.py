@@ -2,9 +2,9 @@
 firm panels at year ends.
 
 Only the public model API is used (``IndustryModel``, ``step``, ``region_rows``,
-``firm_rows``). Replication i of base seed S uses ``SeedSequence(S).spawn(n)[i]``, the
-convention of ``ai-chain experiment``, so the neutralization arm shares its baseline's
-random numbers (common random numbers).
+``firm_rows``), through :class:`experiments.run.loop.RunLoop`. Replication i of base seed
+S uses ``SeedSequence(S).spawn(n)[i]``, the convention of ``ai-chain experiment``, so the
+neutralization arm shares its baseline's random numbers (common random numbers).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ PANEL_FIELDS = ("firm_id", "region", "layer", "employees", "revenue", "capabilit
 
 
 @dataclass
-class RunData:
+class EnsembleRun:
     """What one validation run keeps.
 
     Attributes:
@@ -58,7 +58,7 @@ def panel_steps(steps: int, burn_in: int) -> list[int]:
 
 def run_one(scenario: str, seed: int, index: int, replications: int, steps: int,
             burn_in: int, overrides: Mapping[str, Any] | None = None,
-            panels: bool = True, flows: bool = False) -> RunData:
+            panels: bool = True, flows: bool = False) -> EnsembleRun:
     """Run one replication and collect its validation data.
 
     Args:
@@ -75,14 +75,15 @@ def run_one(scenario: str, seed: int, index: int, replications: int, steps: int,
     Returns:
         The run's data.
     """
-    from model.model import IndustryModel
+    from experiments.run.loop import RunLoop
 
     seq = np.random.SeedSequence(seed).spawn(replications)[index]
-    model = IndustryModel(scenario, params=dict(overrides or {}), rng=seq)
+    loop = RunLoop.build(scenario, rng=seq, overrides=dict(overrides or {}), steps=steps,
+                         firm_data="none")
+    model = loop.model
     names = list(model.region_names)
     coast = np.array([bool(model.p.get(f"regions.{r}.coast", False)) for r in names])
-    cols = {k: [np.asarray(v, float).copy()] for k, v in model.region_rows.items()
-            if np.asarray(v).dtype.kind in "fiub"}
+    cols: dict[str, list[np.ndarray]] = {}
     keep = set(panel_steps(steps, burn_in)) if panels else set()
     out_panels: dict[int, dict[str, np.ndarray]] = {}
     entries = np.zeros((steps + 1, 3))
@@ -94,13 +95,18 @@ def run_one(scenario: str, seed: int, index: int, replications: int, steps: int,
         lay = [LAYERS.index(x) for x in rows["layer"][here]]
         return dict(zip(rows["firm_id"][here].tolist(), lay, strict=True))
 
-    prev = focus_ids() if flows else {}
-    if 0 in keep:
-        out_panels[0] = _panel(model.firm_rows())
-    for t in range(1, steps + 1):
-        model.step()
+    prev: dict[int, int] = {}
+    for t in loop:  # finishes the run (model.finalize()) after the last step
+        regions = loop.collect().regions
+        if t == 0:
+            cols = {k: [np.asarray(v, float).copy()] for k, v in regions.items()
+                    if np.asarray(v).dtype.kind in "fiub"}
+            prev = focus_ids() if flows else {}
+            if 0 in keep:
+                out_panels[0] = _panel(model.firm_rows())
+            continue
         for k in cols:
-            cols[k].append(np.asarray(model.region_rows[k], float).copy())
+            cols[k].append(np.asarray(regions[k], float).copy())
         if t in keep:
             out_panels[t] = _panel(model.firm_rows())
         if flows:
@@ -112,8 +118,7 @@ def run_one(scenario: str, seed: int, index: int, replications: int, steps: int,
                 if fid not in cur:
                     exits[t, lay] += 1
             prev = cur
-    model.finalize()
-    return RunData(
+    return EnsembleRun(
         seed_index=index, region_names=names, coast=coast, focus=model.focus,
         regions={k: np.vstack(v) for k, v in cols.items()}, panels=out_panels,
         focus_flows={"entries": entries, "exits": exits} if flows else {},
@@ -127,7 +132,7 @@ def _panel(rows: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
 def run_ensemble(scenario: str, seed: int, replications: int, steps: int, burn_in: int,
                  overrides: Mapping[str, Any] | None = None, panels: bool = True,
                  flows: bool = False,
-                 progress: Callable[[int], None] | None = None) -> list[RunData]:
+                 progress: Callable[[int], None] | None = None) -> list[EnsembleRun]:
     """Run ``replications`` seeds one after another.
 
     Args:
@@ -142,7 +147,7 @@ def run_ensemble(scenario: str, seed: int, replications: int, steps: int, burn_i
         progress: Called with the number of finished runs.
 
     Returns:
-        One :class:`RunData` per replication, in replication order.
+        One :class:`EnsembleRun` per replication, in replication order.
     """
     out = []
     for i in range(replications):

@@ -9,7 +9,7 @@ import numpy as np
 from scipy import stats
 
 from experiments.validation import distributions as dist
-from experiments.validation.ensemble import RunData
+from experiments.validation.ensemble import EnsembleRun
 from experiments.validation.facts import growth_pairs
 
 
@@ -22,7 +22,7 @@ def _plt():
     return plt
 
 
-def rank_size(runs: Sequence[RunData], path: Path) -> Path:
+def rank_size(runs: Sequence[EnsembleRun], path: Path) -> Path:
     """Rank–size plot of employees at the last panel of each seed, with a lognormal fit."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4.5))
@@ -53,7 +53,7 @@ def rank_size(runs: Sequence[RunData], path: Path) -> Path:
     return path
 
 
-def growth_density(runs: Sequence[RunData], path: Path) -> Path:
+def growth_density(runs: Sequence[EnsembleRun], path: Path) -> Path:
     """Density of pooled annual growth rates on a log scale with Gaussian, Laplace and
     Subbotin fits."""
     plt = _plt()
@@ -84,7 +84,7 @@ def growth_density(runs: Sequence[RunData], path: Path) -> Path:
     return path
 
 
-def volatility_size(runs: Sequence[RunData], path: Path) -> Path:
+def volatility_size(runs: Sequence[EnsembleRun], path: Path) -> Path:
     """Standard deviation of growth against size (binned, log–log) with the fitted slope."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4.5))
@@ -111,7 +111,7 @@ def volatility_size(runs: Sequence[RunData], path: Path) -> Path:
     return path
 
 
-def entry_exit(runs: Sequence[RunData], path: Path, start_year: int = 2023) -> Path:
+def entry_exit(runs: Sequence[EnsembleRun], path: Path, start_year: int = 2023) -> Path:
     """National entry and exit rates per year for each seed."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4.5))
@@ -136,7 +136,7 @@ def entry_exit(runs: Sequence[RunData], path: Path, start_year: int = 2023) -> P
     return path
 
 
-def neutralization(base: Sequence[RunData], neutral: Sequence[RunData], path: Path,
+def neutralization(base: Sequence[EnsembleRun], neutral: Sequence[EnsembleRun], path: Path,
                    start_year: int = 2023) -> Path:
     """Shanxi's base+tech share over time, baseline vs neutralized, and the national share."""
     plt = _plt()
@@ -161,7 +161,7 @@ def neutralization(base: Sequence[RunData], neutral: Sequence[RunData], path: Pa
     return path
 
 
-def write_all(base: Sequence[RunData], neutral: Sequence[RunData] | None,
+def write_all(base: Sequence[EnsembleRun], neutral: Sequence[EnsembleRun] | None,
               folder: Path) -> list[Path]:
     """Write every figure into ``folder``; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.runio import write_json
+from experiments.run.runfolder import write_json
 
 PARAMS = ("entry.rate", "entry.seed_cash", "calibration.mean_initial_age")
 # Candidate parameters screened for identification (bounds = plausible ranges).
@@ -52,26 +52,30 @@ SEEDS = (11, 12)
 def simulate(theta: Sequence[float], seeds: Sequence[int] = SEEDS, scenario: str = "baseline",
              steps: int = STEPS, params: Sequence[str] = PARAMS) -> np.ndarray:
     """Simulated moments (one row per seed) at values ``theta`` of ``params``."""
-    from model.model import IndustryModel
+    from experiments.run.loop import RunLoop
 
     rows = []
     for seed in seeds:
-        model = IndustryModel(scenario, params=dict(zip(params, map(float, theta),
-                                                        strict=True)), rng=seed)
-        n0 = float(model.region_rows["firms_total"].sum())
-        prev = model.firm_rows()
-        prev_age = dict(zip(prev["firm_id"].tolist(), prev["age"].tolist(), strict=True))
+        loop = RunLoop.build(scenario, rng=seed, steps=steps, firm_data="none",
+                             overrides=dict(zip(params, map(float, theta), strict=True)))
+        model = loop.model
         exit_ages: list[float] = []
         young = np.nan
         n12 = np.nan
-        for t in range(1, steps + 1):
-            model.step()
+        for t in loop:  # finishes the run (model.finalize()) after the last step
+            regions = loop.collect().regions
+            if t == 0:
+                n0 = float(regions["firms_total"].sum())
+                prev = model.firm_rows()
+                prev_age = dict(zip(prev["firm_id"].tolist(), prev["age"].tolist(),
+                                    strict=True))
+                continue
             cur = model.firm_rows()
             ids = set(cur["firm_id"].tolist())
             exit_ages += [a + 1 for f, a in prev_age.items() if f not in ids]
             prev_age = dict(zip(cur["firm_id"].tolist(), cur["age"].tolist(), strict=True))
             if t == 12:
-                n12 = float(model.region_rows["firms_total"].sum())
+                n12 = float(regions["firms_total"].sum())
                 young = float(np.mean(cur["age"] < 20))
         growth = (n12 / n0) ** (1 / 3) - 1
         rows.append([growth, float(np.mean(exit_ages)) / 4 if exit_ages else np.nan, young])

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.runio import write_json
+from experiments.run.runfolder import write_json
 
 JAN2023 = {"Beijing": 3454, "Guangdong": 2529, "Shanghai": 1751}
 NATIONAL_2023 = 11019  # source definition (baseline.toml derivation)
@@ -72,16 +72,18 @@ def start_overrides(shares: dict[str, float], quarters: int) -> dict[str, float]
 
 def run_backcast(seeds: tuple[int, ...] = (1, 2, 3, 4, 5), log=print) -> list[dict]:
     """Run every sample start to January 2023; shares of the three leaders per seed."""
-    from model.model import IndustryModel
+    from experiments.run.loop import RunLoop
 
     out = []
     for label, (quarters, shares) in SAMPLES.items():
         over = start_overrides(shares, quarters)
         pred = {r: [] for r in JAN2023}
         for seed in seeds:
-            m = IndustryModel("baseline", params=over, rng=seed)
-            for _ in range(quarters):
-                m.step()
+            loop = RunLoop.build("baseline", rng=seed, overrides=over, steps=quarters,
+                                 firm_data="none")
+            for _ in loop:  # finishes the run (model.finalize()) after the last step
+                pass
+            m = loop.model
             n = m.region_rows["firms_total"]
             for r in JAN2023:
                 pred[r].append(float(n[m.region_names.index(r)] / n.sum()))
@@ -126,16 +128,16 @@ def add_split(backcast: list[dict]) -> list[dict]:
 
 def held_out(seeds: tuple[int, ...] = (1, 2, 3, 4, 5), log=print) -> dict:
     """National firm growth mid-2023 to 2025Q3 and little giants in 2025Q3 (baseline)."""
-    from model.model import IndustryModel
+    from experiments.run.loop import RunLoop
 
     growth, lg, lg_share = [], [], []
     for seed in seeds:
-        m = IndustryModel("baseline", rng=seed)
+        loop = RunLoop.build("baseline", rng=seed, steps=11, firm_data="none")
+        m = loop.model
         n2 = None
-        for t in range(1, 12):
-            m.step()
+        for t in loop:  # finishes the run (model.finalize()) after the last step
             if t == 2:
-                n2 = float(m.region_rows["firms_total"].sum())
+                n2 = float(loop.collect().regions["firms_total"].sum())
         n11 = float(m.region_rows["firms_total"].sum())
         growth.append(n11 / n2)
         lg.append(float(m.region_rows["little_giants"].sum()))

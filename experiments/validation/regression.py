@@ -47,25 +47,19 @@ CASES = (
 def compute(case: Case) -> dict[str, list]:
     """Run a case; return columns step, region and :data:`COLUMNS`, one row per step and
     region (steps 0..case.steps)."""
-    from model.model import IndustryModel
+    from experiments.run.loop import RunLoop
 
     root = DATA.parents[2]
     scenario = str(root / case.scenario) if case.scenario.endswith(".toml") else case.scenario
-    model = IndustryModel(scenario, rng=case.seed)
+    loop = RunLoop.build(scenario, rng=case.seed, steps=case.steps, firm_data="none")
     out: dict[str, list] = {"step": [], "region": [], **{c: [] for c in COLUMNS}}
-
-    def collect() -> None:
-        rows = model.region_rows
-        for i, region in enumerate(model.region_names):
-            out["step"].append(int(model.steps))
+    for step in loop:  # finishes the run (model.finalize()) after the last step
+        rows = loop.collect().regions
+        for i, region in enumerate(loop.model.region_names):
+            out["step"].append(step)
             out["region"].append(region)
             for c in COLUMNS:
                 out[c].append(float(rows[c][i]))
-
-    collect()
-    for _ in range(case.steps):
-        model.step()
-        collect()
     return out
 
 

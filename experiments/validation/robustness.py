@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.runio import write_json
+from experiments.run.runfolder import write_json
 
 VARIANTS: dict[str, dict[str, float]] = {
     "baseline": {},

@@ -1,7 +1,7 @@
 """Dask workers that may run an experiment: those that compute the same numbers.
 
 Before any run is submitted, every worker of the cluster is probed
-(:func:`experiments.tasks.probe`: its numerical fingerprint, numerics and plugin code,
+(:func:`experiments.batch.tasks.probe`: its numerical fingerprint, numerics and plugin code,
 after loading the experiment's plugins). A worker whose fingerprint or plugin code differs
 from the planning process's is refused, with a message naming it and the reason, and gets
 no runs: :class:`CheckedExecutor` submits every run restricted to the accepted workers.
@@ -66,7 +66,7 @@ class CheckedExecutor(cf.Executor):
 
     def probe(self) -> None:
         """Probe the workers not judged yet; accept or refuse each."""
-        from experiments.tasks import probe
+        from experiments.batch.tasks import probe
 
         self._last_probe = time.monotonic()
         known = set(self._client.scheduler_info(n_workers=-1).get("workers", {}))

@@ -77,15 +77,16 @@ def check_args(args: argparse.Namespace) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run the validation; return 0 if every tested fact passes, else 1."""
     check_args(args)
+    from experiments.run.defaults import DEFAULT_FOCUS
+    from experiments.validation.diagnosis import COAST3
     from model import MODEL_VERSION
     from model.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    missing = [r for r in ("Beijing", "Guangdong", "Shanghai", "Shanxi")
-               if r not in scenario.regions]
+    missing = [r for r in (*COAST3, DEFAULT_FOCUS) if r not in scenario.regions]
     if missing:
         raise BadInput(f"--scenario {args.scenario}: regions {', '.join(missing)} missing; "
-                       "allowed is a scenario with Beijing, Guangdong, Shanghai and Shanxi")
+                       f"allowed is a scenario with {', '.join(COAST3)} and {DEFAULT_FOCUS}")
     from experiments.validation import facts as facts_mod
     from experiments.validation import figures, report
     from experiments.validation.ensemble import run_ensemble
@@ -105,8 +106,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
                         flows=True, progress=progress("baseline", 0))
     neutral = None
     if not args.no_neutralization:
-        over = {"regions.Shanxi.share_base": scenario.values["national.share_base"],
-                "regions.Shanxi.share_tech": scenario.values["national.share_tech"]}
+        focus = scenario.focus
+        over = {f"regions.{focus}.share_base": scenario.values["national.share_base"],
+                f"regions.{focus}.share_tech": scenario.values["national.share_tech"]}
         neutral = run_ensemble(args.scenario, args.seed, args.seeds, args.steps,
                                args.burn_in, overrides=over, panels=False, flows=True,
                                progress=progress("neutralization", args.seeds))

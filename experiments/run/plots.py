@@ -20,6 +20,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
+from experiments.run.defaults import DEFAULT_FOCUS
+
 STYLE = "whitegrid"
 THOUSANDS = "{x:,.0f}"  # tick format of large counts
 PALETTE = "colorblind"
@@ -32,7 +34,7 @@ ROLE_LABELS = {"leading_firms": "leading firms", "little_giants": "little giants
                "integrators": "integrators", "chain_masters": "chain masters"}
 
 
-class RunData:
+class PlotData:
     """The focus region's rows and national totals of a run, indexed by step."""
 
     def __init__(self, model_parquet: Path, region: str | None = None) -> None:
@@ -40,7 +42,7 @@ class RunData:
         meta = table.schema.metadata or {}
         prov = json.loads(meta.get(b"ai_chain.provenance", b"{}"))
         frame = table.to_pandas()
-        self.region = region or prov.get("focus_region") or "Shanxi"
+        self.region = region or prov.get("focus_region") or DEFAULT_FOCUS
         self.n_regions = int(frame["region"].nunique())
         self.focus = frame[frame["region"] == self.region].set_index("step").sort_index()
         if self.focus.empty:
@@ -51,7 +53,7 @@ class RunData:
         self.quarters = self.focus["quarter"].astype(str).to_list()
 
 
-def quarter_axis(ax: Axes, data: RunData) -> None:
+def quarter_axis(ax: Axes, data: PlotData) -> None:
     """Quarter labels (2023Q1, ...) on the x axis, at most about ten of them."""
     last = int(data.steps[-1]) if len(data.steps) else 0
     stride = 1 if last <= 8 else 4 * max(1, math.ceil(last / 40))
@@ -62,7 +64,7 @@ def quarter_axis(ax: Axes, data: RunData) -> None:
     ax.set_xlabel("quarter (end of)")
 
 
-def _stack(ax: Axes, data: RunData, cols: list[str], labels: list[str], colors: Any) -> None:
+def _stack(ax: Axes, data: PlotData, cols: list[str], labels: list[str], colors: Any) -> None:
     """Stacked area over steps (stacked bars when there is a single step to show)."""
     values = [data.focus[c].to_numpy() for c in cols]
     if len(data.steps) > 1:
@@ -74,7 +76,7 @@ def _stack(ax: Axes, data: RunData, cols: list[str], labels: list[str], colors: 
         bottom += v
 
 
-def draw_firms_by_layer(ax: Axes, data: RunData) -> None:
+def draw_firms_by_layer(ax: Axes, data: PlotData) -> None:
     """Stacked area of live firms by chain layer."""
     cols = list(LAYER_LABELS)
     colors = sns.color_palette(PALETTE, len(cols))
@@ -84,7 +86,7 @@ def draw_firms_by_layer(ax: Axes, data: RunData) -> None:
     ax.legend(loc="upper left", fontsize="small")
 
 
-def draw_base_tech_share(ax: Axes, data: RunData) -> None:
+def draw_base_tech_share(ax: Axes, data: PlotData) -> None:
     """Base + technology share of firms, the region against the whole country."""
     nat = data.national
     national = np.divide((nat["firms_base"] + nat["firms_tech"]).to_numpy(),
@@ -100,14 +102,14 @@ def draw_base_tech_share(ax: Axes, data: RunData) -> None:
     ax.legend(fontsize="small")
 
 
-def _lines(ax: Axes, data: RunData, labels: dict[str, str], scale: float = 1.0) -> None:
+def _lines(ax: Axes, data: PlotData, labels: dict[str, str], scale: float = 1.0) -> None:
     colors = sns.color_palette(PALETTE, len(labels))
     for color, (col, label) in zip(colors, labels.items(), strict=True):
         ax.plot(data.steps, scale * data.focus[col], color=color, marker=".", label=label)
     ax.legend(fontsize="small")
 
 
-def draw_local_sourcing(ax: Axes, data: RunData) -> None:
+def draw_local_sourcing(ax: Axes, data: PlotData) -> None:
     """Share of base and technology inputs bought from local firms."""
     _lines(ax, data, {"local_sourcing_base": "base inputs (incl. compute)",
                       "local_sourcing_tech": "technology inputs"}, 100.0)
@@ -116,7 +118,7 @@ def draw_local_sourcing(ax: Axes, data: RunData) -> None:
     ax.set_title(f"{data.region}: local sourcing of inputs")
 
 
-def draw_talent(ax: Axes, data: RunData) -> None:
+def draw_talent(ax: Axes, data: PlotData) -> None:
     """Talent stock (employed + job-seekers) by tier."""
     _lines(ax, data, TIER_LABELS)
     ax.set_ylabel("talent stock (persons)")
@@ -125,7 +127,7 @@ def draw_talent(ax: Axes, data: RunData) -> None:
     ax.set_title(f"{data.region}: AI talent by tier")
 
 
-def draw_vacancies(ax: Axes, data: RunData) -> None:
+def draw_vacancies(ax: Axes, data: PlotData) -> None:
     """Vacancies left unfilled after matching, by tier (stacked bars)."""
     cols = {"vacancies_general": "general", "vacancies_high_end": "high-end",
             "vacancies_composite": "composite"}
@@ -141,7 +143,7 @@ def draw_vacancies(ax: Axes, data: RunData) -> None:
     ax.legend(fontsize="small")
 
 
-def draw_roles(ax: Axes, data: RunData) -> None:
+def draw_roles(ax: Axes, data: PlotData) -> None:
     """Leading firms, little giants, integrators and chain masters."""
     _lines(ax, data, ROLE_LABELS)
     ax.set_ylabel("firms (firms)")
@@ -149,7 +151,7 @@ def draw_roles(ax: Axes, data: RunData) -> None:
     ax.set_title(f"{data.region}: firm roles")
 
 
-def draw_policy_spend(ax: Axes, data: RunData) -> None:
+def draw_policy_spend(ax: Axes, data: PlotData) -> None:
     """Realized policy spending by instrument (stacked area; instruments never used omitted)."""
     cols = [c for c in data.focus.columns
             if c.startswith("spend_") and data.focus[c].abs().sum() > 0]
@@ -165,7 +167,7 @@ def draw_policy_spend(ax: Axes, data: RunData) -> None:
     ax.set_title(f"{data.region}: policy spending by instrument")
 
 
-def draw_rank(ax: Axes, data: RunData) -> None:
+def draw_rank(ax: Axes, data: PlotData) -> None:
     """Rank among regions by number of firms (1 = most, at the top)."""
     ax.plot(data.steps, data.focus["rank"], color=sns.color_palette(PALETTE, 1)[0],
             marker="o")
@@ -187,7 +189,7 @@ FIGURES: dict[str, tuple[Any, ...]] = {
 }
 
 
-def _figure(panels: tuple[Any, ...], data: RunData, ncols: int = 1) -> Figure:
+def _figure(panels: tuple[Any, ...], data: PlotData, ncols: int = 1) -> Figure:
     nrows = math.ceil(len(panels) / ncols)
     with sns.axes_style(STYLE):
         fig = Figure(figsize=(7.5 * ncols, 4.2 * nrows), layout="constrained")
@@ -206,7 +208,7 @@ def plot_run(model_parquet: Path, out_dir: Path, region: str | None = None) -> l
     Returns:
         The written files: one per entry of :data:`FIGURES`, then ``overview.png``.
     """
-    data = RunData(Path(model_parquet), region)
+    data = PlotData(Path(model_parquet), region)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, panels in FIGURES.items():

@@ -1,38 +1,33 @@
-"""Charts of the browser page, drawn with matplotlib from a run's region tables.
+"""Charts of the browser page, drawn with matplotlib from a :class:`Frame`.
 
-The page keeps a :class:`RunRecord` per browser session: every step's region table
-(``model.region_rows``, columns documented in ``docs/outputs.md``) and a read-only view
-of the focus region's links from ``model.snapshot()``. :meth:`RunRecord.frame` freezes
-what the charts need into a :class:`Frame`, and each function in :data:`CHARTS` draws one
-figure from a frame. Nothing is recomputed from model internals: charts read the output
-columns. Figures are built with :class:`matplotlib.figure.Figure` (no pyplot state), so
-sessions can draw in parallel threads.
+Each function in :data:`CHARTS` draws one figure from a frame
+(:mod:`experiments.ui.record`). Nothing is recomputed from model internals: charts read
+the output columns. Figures are built with :class:`matplotlib.figure.Figure` (no pyplot
+state), so sessions can draw in parallel threads.
 """
 
 from __future__ import annotations
 
-import functools
-import io
 import math
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter, StrMethodFormatter
-from PIL import Image as PILImage
 
-from experiments import plots
-from experiments.provenance import parse_quarter, quarter_label
+from experiments.run import plots
+from experiments.run.provenance import quarter_label
+from experiments.ui.record import (  # noqa: F401  (re-exported for the page)
+    Frame,
+    NetworkView,
+    RunRecord,
+    network_view,
+    reference_series,
+)
 from model.params import LAYERS
 
 PALETTE = plots.PALETTE
@@ -42,210 +37,6 @@ LAYER_NAMES = {"base": "base", "tech": "technology", "app": "application"}
 FIGSIZE, TALL, DPI = (6.8, 4.0), (6.8, 5.6), 72
 #: PNG encoding: fast compression (the images are small; encoding time matters more).
 PNG_OPTIONS = {"compress_level": 1}
-#: Largest number of outside firms drawn in the network view (most-linked first).
-MAX_OUTSIDE_NODES = 300
-#: Largest number of the focus region's firms drawn in the network view (most-linked first).
-MAX_LOCAL_NODES = 400
-
-
-@dataclass(frozen=True)
-class NetworkView:
-    """The focus region's firms, their outside suppliers and partners, and the links.
-
-    Attributes:
-        local: Firm ids of the focus region's firms drawn.
-        local_layer: Layer index of each local firm.
-        outside: Firm ids of outside firms linked to a local firm.
-        outside_layer: Layer index of each outside firm.
-        supplier_links: (buyer, seller) id pairs with at least one end local.
-        partner_links: Innovation partnerships with at least one end local.
-        n_local, n_outside: Counts before the drawing caps.
-    """
-
-    local: np.ndarray
-    local_layer: np.ndarray
-    outside: np.ndarray
-    outside_layer: np.ndarray
-    supplier_links: np.ndarray
-    partner_links: np.ndarray
-    n_local: int
-    n_outside: int
-
-
-def _top(ids: np.ndarray, links: np.ndarray, cap: int) -> np.ndarray:
-    """At most ``cap`` of ``ids``, most-linked first then by id (deterministic)."""
-    if ids.size <= cap:
-        return ids
-    degree = np.zeros(ids.size, dtype=np.int64)
-    flat = links.ravel()
-    idx = np.searchsorted(ids, flat)
-    ok = idx < ids.size
-    ok[ok] &= ids[idx[ok]] == flat[ok]
-    np.add.at(degree, idx[ok], 1)
-    order = np.lexsort((ids, -degree))[:cap]
-    return np.sort(ids[order])
-
-
-def network_view(snapshot: dict[str, Any], region: str) -> NetworkView:
-    """Extract the focus region's supplier and innovation network from ``model.snapshot()``.
-
-    Args:
-        snapshot: The model's read-only snapshot (firms, supplier and partner links).
-        region: Name of the focus region.
-    """
-    firms = snapshot["firms"]
-    ids = np.asarray(firms["firm_id"], dtype=np.int64)
-    order = np.argsort(ids)
-    ids = ids[order]
-    layer = np.array([LAYERS.index(x) for x in np.asarray(firms["layer"])[order]],
-                     dtype=np.int64) if ids.size else np.zeros(0, dtype=np.int64)
-    is_local = np.asarray(firms["region"])[order] == region
-    local_ids = ids[is_local]
-
-    def pairs(links: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        a = np.asarray(links[0], dtype=np.int64)
-        b = np.asarray(links[1], dtype=np.int64)
-        keep = np.isin(a, local_ids) | np.isin(b, local_ids)
-        out = np.stack([a[keep], b[keep]], axis=1) if keep.any() else np.zeros((0, 2), np.int64)
-        return np.unique(out, axis=0) if out.size else out
-
-    sup = pairs(snapshot["supplier_links"])
-    par = pairs(snapshot["partner_links"])
-    ends = np.concatenate([sup.ravel(), par.ravel()])
-    outside_ids = np.setdiff1d(np.unique(ends), local_ids)
-    links = np.concatenate([sup, par]) if (sup.size or par.size) else np.zeros((0, 2), np.int64)
-    local_drawn = _top(local_ids, links, MAX_LOCAL_NODES)
-    outside_drawn = _top(outside_ids, links, MAX_OUTSIDE_NODES)
-    drawn = np.union1d(local_drawn, outside_drawn)
-
-    def within(pairs_: np.ndarray) -> np.ndarray:
-        if not pairs_.size:
-            return pairs_
-        return pairs_[np.isin(pairs_[:, 0], drawn) & np.isin(pairs_[:, 1], drawn)]
-
-    def layers_of(sel: np.ndarray) -> np.ndarray:
-        return layer[np.searchsorted(ids, sel)] if sel.size else np.zeros(0, np.int64)
-
-    return NetworkView(local=local_drawn, local_layer=layers_of(local_drawn),
-                       outside=outside_drawn, outside_layer=layers_of(outside_drawn),
-                       supplier_links=within(sup), partner_links=within(par),
-                       n_local=int(local_ids.size), n_outside=int(outside_ids.size))
-
-
-@dataclass(frozen=True)
-class Frame:
-    """What the charts of one step need; immutable once built.
-
-    Attributes mirror :class:`experiments.plots.RunData` (``region``, ``n_regions``,
-    ``focus``, ``national``, ``steps``, ``quarters``) so that its ``draw_*`` panels apply.
-    """
-
-    key: tuple[int, int]
-    region: str
-    region_names: list[str]
-    n_regions: int
-    focus: pd.DataFrame
-    national: pd.DataFrame
-    steps: np.ndarray
-    quarters: list[str]
-    latest: dict[str, np.ndarray]
-    initial: dict[str, np.ndarray]
-    start: tuple[int, int]
-    horizon: int
-    network: NetworkView | None
-    reference: np.ndarray | None = None
-    reference_name: str = "baseline"
-
-
-class RunRecord:
-    """Every step's region table of one browser session's run.
-
-    Args:
-        run_id: Number of the run within the session (changes on every Reset).
-        region_names: Regions in the model's order.
-        focus: Index of the focus region.
-        start: First quarter as ``(year, quarter)``.
-        horizon: Quarters the run is meant to last.
-    """
-
-    def __init__(self, run_id: int, region_names: list[str], focus: int,
-                 start: tuple[int, int], horizon: int) -> None:
-        self.run_id = run_id
-        self.region_names = list(region_names)
-        self.focus = focus
-        self.start = start
-        self.horizon = horizon
-        self.steps: list[int] = []
-        self.tables: list[dict[str, np.ndarray]] = []
-        self._focus_rows: list[dict[str, float]] = []
-        self._national_rows: list[dict[str, float]] = []
-
-    @classmethod
-    def for_model(cls, run_id: int, model: Any, horizon: int) -> RunRecord:
-        """A record for ``model`` holding its current step."""
-        start = parse_quarter(model.config.meta.get("start_quarter", "2023Q1"))
-        record = cls(run_id, model.region_names, model.focus, start, horizon)
-        record.append(model.steps, model.region_rows)
-        return record
-
-    def append(self, step: int, table: dict[str, np.ndarray]) -> None:
-        """Add one step's region table (copied)."""
-        table = {k: np.array(v, dtype=float, copy=True) for k, v in table.items()}
-        self.steps.append(int(step))
-        self.tables.append(table)
-        self._focus_rows.append({k: float(v[self.focus]) for k, v in table.items()})
-        self._national_rows.append({k: float(v.sum()) for k, v in table.items()})
-
-    def quarter(self, step: int) -> str:
-        """Calendar label of a step."""
-        return quarter_label(self.start, step)
-
-    def frame(self, network: NetworkView | None, reference: np.ndarray | None = None,
-              reference_name: str = "baseline") -> Frame:
-        """Freeze the record's current state for drawing."""
-        steps = np.array(self.steps, dtype=np.int64)
-        return Frame(
-            key=(self.run_id, self.steps[-1]), region=self.region_names[self.focus],
-            region_names=self.region_names, n_regions=len(self.region_names),
-            focus=pd.DataFrame(self._focus_rows, index=steps),
-            national=pd.DataFrame(self._national_rows, index=steps),
-            steps=steps, quarters=[self.quarter(s) for s in self.steps],
-            latest=self.tables[-1], initial=self.tables[0], start=self.start, horizon=self.horizon,
-            network=network, reference=reference, reference_name=reference_name)
-
-    def to_csv(self) -> bytes:
-        """The run's region rows so far (step, quarter, region, every column) as CSV."""
-        parts = []
-        names = np.array(self.region_names, dtype=object)
-        for step, table in zip(self.steps, self.tables, strict=True):
-            part = pd.DataFrame(table)
-            part.insert(0, "region", names)
-            part.insert(0, "quarter", self.quarter(step))
-            part.insert(0, "step", step)
-            parts.append(part)
-        return pd.concat(parts, ignore_index=True).to_csv(index=False).encode()
-
-
-@functools.lru_cache(maxsize=16)
-def reference_series(preset: str, seed: int, steps: int) -> np.ndarray:
-    """The focus region's base+technology share in an unchanged preset run, steps 0..steps.
-
-    Cached (the same preset, seed and horizon give the same numbers), so that every
-    Reset with the same seed reuses it.
-    """
-    from model.model import IndustryModel
-
-    model = IndustryModel(str(preset), rng=seed)
-    out = [float(model.region_rows["base_tech_share"][model.focus])]
-    for _ in range(steps):
-        model.step()
-        out.append(float(model.region_rows["base_tech_share"][model.focus]))
-    model.finalize()
-    out_array = np.array(out)
-    out_array.setflags(write=False)
-    return out_array
-
-
 # ------------------------------------------------------------------------------ drawing
 def _marker(frame: Frame) -> str | None:
     """A dot per point while a run has a single step (a line needs two points)."""
@@ -543,130 +334,3 @@ def nice_limit(value: float) -> float:
         if step * scale >= value * (1 - 1e-12):
             return step * scale
     return 10.0 * scale
-
-
-class ChartCanvas:
-    """A chart's figure, kept across steps, redrawn by blitting.
-
-    Each update clears only the data artists (lines, areas, bars, notes) and draws the new
-    ones. The static part of the figure (axes, ticks, labels, titles) is rendered only when
-    it changes: y limits are rounded up to "nice" values so that they move only now and
-    then, and otherwise the data are drawn onto a copy of the stored background (about five
-    times cheaper than drawing the whole figure, whose cost is mostly text).
-
-    Args:
-        key: Key of :data:`CHARTS`.
-    """
-
-    def __init__(self, key: str) -> None:
-        spec = CHARTS[key]
-        self.lock = threading.RLock()
-        self.key = key
-        self.spec = spec
-        with sns.axes_style(plots.STYLE):
-            self.figure = Figure(figsize=spec.size, dpi=DPI)
-            self.axes = self.figure.subplots(spec.rows, 1, squeeze=False).ravel().tolist()
-        FigureCanvasAgg(self.figure)
-        left, right, top, bottom = spec.margins
-        self.figure.subplots_adjust(left=left, right=right, top=top, bottom=bottom,
-                                    hspace=0.4)
-        self._background: Any = None
-        self._signature: tuple | None = None
-        self.full_draws = 0
-        """How many times the whole figure was rendered (the rest were blits)."""
-
-    def update(self, frame: Frame) -> Figure:
-        """Replace the data artists with those of ``frame``; returns the figure."""
-        for ax in self.axes:
-            for container in list(ax.containers):
-                container.remove()
-            for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts]:
-                artist.remove()
-            legend = ax.get_legend()
-            if legend is not None:
-                legend.remove()
-            ax.set_prop_cycle(None)
-            ax.relim()  # forget the previous step's data limits
-            ax.autoscale(True)
-        self.spec.draw(self.axes, frame)
-        for ax in self.axes if self.spec.nice_y else ():
-            low, high = ax.get_ylim()
-            if ax.get_yscale() != "linear" or low >= high:  # log scale, or inverted (rank)
-                continue
-            data = ax.dataLim
-            if -0.1 <= low and high <= 0.1 and (not np.isfinite(data.y0) or (
-                    data.y0 == 0 and data.height == 0)):
-                ax.set_ylim(0, 10)  # nothing but zeros yet: a plain axis
-            else:
-                ax.set_ylim(-nice_limit(-low) if low < 0 else low, nice_limit(high))
-        return self.figure
-
-    def _dynamic(self) -> list[tuple[Axes, list]]:
-        """Artists drawn at every step, per axes, in drawing order (legend last)."""
-        out = []
-        for ax in self.axes:
-            artists = sorted([*ax.collections, *ax.patches, *ax.lines, *ax.texts],
-                             key=lambda a: a.get_zorder())
-            if ax.get_legend() is not None:
-                artists.append(ax.get_legend())
-            out.append((ax, artists))
-        return out
-
-    def _static_signature(self) -> tuple:
-        parts = []
-        for ax in self.axes:
-            parts.append((ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
-                          tuple(ax.get_xticks()), tuple(ax.get_yticks()),
-                          tuple(t.get_text() for t in ax.get_yticklabels()),
-                          tuple(t.get_fontweight() for t in ax.get_yticklabels()),
-                          ax.get_title(), ax.get_xlabel(), ax.get_ylabel()))
-        return tuple(parts)
-
-    def png(self, frame: Frame) -> bytes:
-        """PNG of the chart for ``frame``, blitting onto the stored background if it holds."""
-        with self.lock:
-            self.update(frame)
-            dynamic = self._dynamic()
-            for _, artists in dynamic:
-                for artist in artists:
-                    artist.set_animated(True)
-            canvas = self.figure.canvas
-            signature = self._static_signature()
-            if signature != self._signature or self._background is None:
-                canvas.draw()  # everything but the animated (data) artists
-                self._background = canvas.copy_from_bbox(self.figure.bbox)
-                self._signature = signature
-                self.full_draws += 1
-            else:
-                canvas.restore_region(self._background)
-            for ax, artists in dynamic:
-                for artist in artists:
-                    ax.draw_artist(artist)
-            image = PILImage.frombuffer("RGBA", canvas.get_width_height(),
-                                        bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1)
-            buf = io.BytesIO()
-            image.save(buf, format="png", **PNG_OPTIONS)
-            return buf.getvalue()
-
-
-def draw_chart(key: str, frame: Frame) -> Figure:
-    """A new figure of chart ``key`` for ``frame``."""
-    return ChartCanvas(key).update(frame)
-
-
-def render_png(figure: Figure) -> bytes:
-    """PNG bytes of a figure."""
-    buf = io.BytesIO()
-    figure.savefig(buf, format="png", dpi=DPI, pil_kwargs=PNG_OPTIONS)
-    return buf.getvalue()
-
-
-def write_all(frame: Frame, out_dir: Path) -> list[Path]:
-    """Write every chart of a frame as PNG (for checks and docs)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for key in CHARTS:
-        path = out_dir / f"{key}.png"
-        path.write_bytes(render_png(draw_chart(key, frame)))
-        paths.append(path)
-    return paths

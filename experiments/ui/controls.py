@@ -19,6 +19,7 @@ from typing import Any
 
 from agents.instruments import INSTRUMENTS
 from agents.instruments.base import COMMON_PARAMS
+from experiments.run.defaults import horizon
 from model.params import GLOBAL_PARAMS, Param
 from model.scenario import Scenario, ScenarioError, load_scenario, parse_set, shipped_presets
 
@@ -255,4 +256,4 @@ def settings_from_texts(preset: str, texts: Mapping[str, str],
             raise ScenarioError(SOURCE, exc.key, exc.value, exc.allowed) from None
         raise
     return RunSettings(preset=preset, overrides=overrides, seed=seed,
-                       steps=int(scenario["time.steps"]), scenario=scenario)
+                       steps=horizon(scenario), scenario=scenario)

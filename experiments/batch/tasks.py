@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from experiments.manifest import RunSpec
-from experiments.provenance import parse_quarter, quarter_label
-from experiments.tables import arrow_type, region_schema
-from model.model import IndustryModel
+from experiments.batch.manifest import RunSpec
+from experiments.run.loop import RunLoop
+from experiments.run.tables import arrow_type, region_schema
+from model.model import IndustryModel  # noqa: F401  (preloaded by the fork server)
 from model.plugins import load_plugins
 from model.reporters import FIRM_FIELDS, REGION_REPORTERS
 from model.scenario import load_scenario
@@ -141,7 +141,7 @@ def refusal(expected: str) -> str | None:
 def probe(modules: tuple[str, ...] = ()) -> dict[str, Any]:
     """What a (Dask) worker reports before it is given runs: its fingerprint, numerics
     and plugin code, after loading the plugins like a run would."""
-    from experiments.codeid import plugin_records
+    from experiments.batch.codeid import plugin_records
     from model import numerics
     from model.fingerprint import fingerprint
 
@@ -168,43 +168,26 @@ def _hook(name: str) -> Callable[..., Mapping[str, Any]]:
 
 def _run_model(spec: RunSpec) -> tuple[pa.Table, pa.Table | None]:
     scenario = _scenario(spec.scenario_path, spec.overrides)
-    model = IndustryModel(params=scenario,
-                          rng=np.random.SeedSequence(spec.seed_entropy,
-                                                     spawn_key=spec.spawn_key))
-    start = parse_quarter(scenario.meta.get("start_quarter", "2023Q1"))
-    names = list(model.region_names)
+    loop = RunLoop.build(scenario, rng=np.random.SeedSequence(spec.seed_entropy,
+                                                              spawn_key=spec.spawn_key),
+                         steps=spec.steps, firm_data=spec.firm_data)
+    names = list(loop.model.region_names)
     if spec.regions:
         keep_set = set(spec.regions) | {spec.focus_region}
         keep = np.array([i for i, r in enumerate(names) if r in keep_set], dtype=np.int64)
     else:
         keep = np.arange(len(names), dtype=np.int64)
-    kept_names = np.array([names[i] for i in keep], dtype=object)
-    columns = list(spec.columns) or list(model.region_rows)
+    columns = list(spec.columns) or list(loop.model.region_rows)
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("step", "quarter", "region",
                                                           *columns)}
     firm_parts: list[dict[str, np.ndarray]] = []
-
-    def collect() -> None:
-        step = model.steps
-        final = step == spec.steps
-        if spec.outputs == "every" or final:
-            rows = model.region_rows
-            parts["step"].append(np.full(keep.size, step, dtype=np.int64))
-            parts["quarter"].append(np.full(keep.size, quarter_label(start, step),
-                                            dtype=object))
-            parts["region"].append(kept_names)
-            for k in columns:
-                parts[k].append(np.asarray(rows[k])[keep])
-        if spec.firm_data == "every" or (spec.firm_data == "final" and final):
-            firms = model.firm_rows()
-            n = len(next(iter(firms.values()))) if firms else 0
-            firm_parts.append({"step": np.full(n, step, dtype=np.int64), **firms})
-
-    collect()
-    for _ in range(spec.steps):
-        model.step()
-        collect()
-    model.finalize()
+    for _ in loop:  # finishes the run (model.finalize()) after the last step
+        rows = loop.collect()
+        if spec.outputs == "every" or rows.final:
+            for k, v in rows.region_table(columns, keep).items():
+                parts[k].append(v)
+        if rows.firms is not None:
+            firm_parts.append(rows.firms)
     merged = {k: np.concatenate(v) for k, v in parts.items()}
     docs = {k: (r.unit, r.doc) for k, r in REGION_REPORTERS.items()}
     schema = region_schema({k: merged[k] for k in columns}, docs)

@@ -120,8 +120,8 @@ def _figures(exp: Experiment, res: Results, folder: Path) -> list[Path]:
     return [p for p in out if p is not None]
 
 
-def main() -> int:  # pragma: no cover - convenience: python -m experiments.report DIR
-    """``python -m experiments.report DIR``."""
+def main() -> int:  # pragma: no cover - convenience: python -m experiments.analysis.report DIR
+    """``python -m experiments.analysis.report DIR``."""
     path = write_report(Path(sys.argv[1]), progress=lambda s: print(s, file=sys.stderr))
     print(path)
     return 0

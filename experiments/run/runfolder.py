@@ -19,13 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from experiments.errors import BadInput
-from experiments.progress import Progress
-from experiments.provenance import now_utc, parse_quarter, provenance, quarter_label
+from experiments.run.defaults import horizon, horizon_override, start_of
+from experiments.run.loop import FIRM_DATA as LOOP_FIRM_DATA
+from experiments.run.loop import FIRM_DATA_ALIASES, firm_data_choice
+from experiments.run.progress import Progress
+from experiments.run.provenance import now_utc, provenance, quarter_label
 
 if TYPE_CHECKING:
     from model.scenario import Scenario
 
-FIRM_DATA = ("every", "end", "none")
+#: ``--firm-data`` choices; ``end`` is still accepted for ``final`` (its former name).
+FIRM_DATA = (*LOOP_FIRM_DATA, *FIRM_DATA_ALIASES)
 #: Minimum rows per row group of model.parquet (regions x steps are buffered up to this).
 REGION_ROWS_PER_GROUP = 4096
 
@@ -41,7 +45,7 @@ class RunPlan:
     steps: int
     start: tuple[int, int]
     out: Path
-    firm_data: str = "end"
+    firm_data: str = "final"
     plot: bool = False
     force: bool = False
     argv: list[str] | None = None
@@ -59,7 +63,7 @@ class RunResult:
 
 
 def plan_run(scenario: str, sets: list[str], *, seed: int | None = None,
-             steps: int | None = None, out: str | None = None, firm_data: str = "end",
+             steps: int | None = None, out: str | None = None, firm_data: str = "final",
              plot: bool = False, force: bool = False,
              argv: list[str] | None = None) -> RunPlan:
     """Validate a run request without writing anything.
@@ -70,7 +74,7 @@ def plan_run(scenario: str, sets: list[str], *, seed: int | None = None,
         seed: Seed, or ``None`` to draw a fresh one.
         steps: Quarters to run, or ``None`` for the scenario's ``time.steps``.
         out: Output folder, or ``None`` for ``runs/<scenario>-seed<N>``.
-        firm_data: ``every``, ``end`` or ``none``.
+        firm_data: ``every``, ``final`` (``end`` is accepted too) or ``none``.
         plot: Also write figures.
         force: Replace an existing run folder.
         argv: Command-line arguments, for the record.
@@ -83,8 +87,11 @@ def plan_run(scenario: str, sets: list[str], *, seed: int | None = None,
 
     if seed is not None and seed < 0:
         raise BadInput(f"--seed {seed}: expected a non-negative integer")
-    if firm_data not in FIRM_DATA:
-        raise BadInput(f"--firm-data {firm_data!r}: expected one of {', '.join(FIRM_DATA)}")
+    try:
+        firm_data = firm_data_choice(firm_data)
+    except ValueError:
+        raise BadInput(f"--firm-data {firm_data!r}: expected one of "
+                       f"{', '.join(FIRM_DATA)}") from None
     for item in sets:
         if "=" not in item:
             raise BadInput(f"--set {item!r}: expected KEY=VALUE (VALUE a TOML literal), "
@@ -92,21 +99,19 @@ def plan_run(scenario: str, sets: list[str], *, seed: int | None = None,
     base = load_scenario(scenario)
     overrides = dict(parse_set(item, base.declarations) for item in sets)
     resolved = load_scenario(scenario, overrides) if overrides else base
-    if steps is None:
-        steps = resolved["time.steps"]
-    else:
-        try:
-            steps = resolved.declarations["time.steps"].check(steps)
-        except ValueError as exc:
-            raise BadInput(f"--steps {steps}: {exc} (the bounds of time.steps)") from None
-        if steps != resolved["time.steps"]:
-            overrides["time.steps"] = steps  # record the run length in the scenario
-            resolved = load_scenario(scenario, overrides)
-    start_text = resolved.meta.get("start_quarter", "2023Q1")
     try:
-        start = parse_quarter(start_text)
+        steps = horizon(resolved, steps)
     except ValueError as exc:
-        raise BadInput(f"{resolved.path}: meta.start_quarter = {start_text!r}: {exc}") from None
+        raise BadInput(f"--steps {steps}: {exc} (the bounds of time.steps)") from None
+    record = horizon_override(resolved, steps)
+    if record:  # record the run length in the scenario
+        overrides.update(record)
+        resolved = load_scenario(scenario, overrides)
+    try:
+        start = start_of(resolved)
+    except ValueError as exc:
+        raise BadInput(f"{resolved.path}: meta.start_quarter = "
+                       f"{resolved.start_quarter!r}: {exc}") from None
     drawn = seed is None
     if seed is None:
         seed = secrets.randbits(63)
@@ -209,12 +214,10 @@ def _provenance(plan: RunPlan, model: Any) -> dict[str, Any]:
 def _write_run(plan: RunPlan, model: Any, prov: dict[str, Any], tmp: Path,
                timings: dict[str, Any], reporters: dict, firm_fields: dict,
                progress_stream: TextIO | None) -> RunResult:
-    import numpy as np
-
-    from experiments.tables import TableWriter, firm_schema, region_schema
+    from experiments.run.loop import RunLoop
+    from experiments.run.tables import TableWriter, firm_schema, region_schema
 
     docs = {k: (r.unit, r.doc) for k, r in reporters.items()}
-    names = np.array(model.region_names, dtype=object)
     region_writer = TableWriter(tmp / "model.parquet", region_schema(model.region_rows, docs),
                                 prov, REGION_ROWS_PER_GROUP)
     firm_writer = None
@@ -225,30 +228,20 @@ def _write_run(plan: RunPlan, model: Any, prov: dict[str, Any], tmp: Path,
     focus_rows: list[dict[str, float]] = []
     quarters: list[str] = []
     progress = Progress(plan.steps, stream=progress_stream)
-    t_steps = 0.0
+    loop = RunLoop(model, plan.steps, start=plan.start,
+                   firm_data="none" if firm_writer is None else plan.firm_data,
+                   on_step=progress.update)
     try:
-        while True:
-            step = model.steps
-            quarter = quarter_label(plan.start, step)
-            quarters.append(quarter)
-            rows = model.region_rows
-            focus_rows.append({k: float(v[model.focus]) for k, v in rows.items()})
-            region_writer.write({"step": np.full(names.size, step, dtype=np.int64),
-                                 "quarter": np.full(names.size, quarter, dtype=object),
-                                 "region": names, **rows})
-            if firm_writer is not None and (plan.firm_data == "every" or step == plan.steps):
-                firms = model.firm_rows()
-                n = len(next(iter(firms.values()))) if firms else 0
-                firm_writer.write({"step": np.full(n, step, dtype=np.int64), **firms})
-            if step >= plan.steps:
-                break
-            t = time.perf_counter()
-            model.step()
-            t_steps += time.perf_counter() - t
-            progress.update(model.steps)
+        for _ in loop:  # finishes the run (model.finalize()) after the last step
+            rows = loop.collect()
+            quarters.append(rows.quarter)
+            focus_rows.append(rows.focus_values(model.focus))
+            region_writer.write(rows.region_table())
+            if rows.firms is not None:
+                firm_writer.write(rows.firms)
         if plan.steps == 0:
             progress.update(0)
-        model.finalize()
+        t_steps = loop.step_seconds
         timings.update(steps_s=round(t_steps, 3),
                        per_step_s=round(t_steps / plan.steps, 4) if plan.steps else None,
                        phases_s={k: round(v, 4) for k, v in model.phase_seconds.items()})
@@ -263,7 +256,7 @@ def _write_run(plan: RunPlan, model: Any, prov: dict[str, Any], tmp: Path,
              "firms": "firms.parquet" if firm_writer is not None else None,
              "figures": []}
     if plan.plot:
-        from experiments.plots import plot_run
+        from experiments.run.plots import plot_run
 
         t = time.perf_counter()
         figures = plot_run(tmp / "model.parquet", tmp / "figures")

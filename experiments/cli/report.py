@@ -35,8 +35,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Run ``ai-chain report``; returns the exit code."""
     from pathlib import Path
 
+    from experiments.analysis.report import MissingRuns, write_report
     from experiments.errors import BadInput
-    from experiments.report import MissingRuns, write_report
 
     out_dir = Path(args.dir)
     if not out_dir.is_dir():

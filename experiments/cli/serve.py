@@ -1,6 +1,7 @@
 """``ai-chain serve``: start the browser page (``server.py``) with Solara.
 
-The page lives in the source checkout's top-level ``server.py`` (it is not packaged). The
+Solara is pointed at the source checkout's top-level ``server.py``, the thin entry that
+imports the page from :mod:`experiments.ui.page` (``server.py`` itself is not packaged). The
 server binds to 127.0.0.1 unless ``--host`` says otherwise, runs offline (assets come from
 ``solara-assets``) and has Solara's telemetry switched off in its environment.
 """
@@ -18,7 +19,7 @@ from experiments.errors import BadInput
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 #: The project folder: the parent of the ``experiments`` package.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def server_path(root: Path = PROJECT_ROOT) -> Path:

@@ -181,7 +181,7 @@ def _plugin_sections() -> list[str]:
 # --- docs/outputs.md ------------------------------------------------------------------
 def render_outputs() -> str:
     """The text of ``docs/outputs.md``."""
-    from experiments.provenance import SCHEMA_VERSION
+    from experiments.run.provenance import SCHEMA_VERSION
     from model.reporters import FIRM_FIELDS, REGION_REPORTERS
 
     region_rows = [{"name": n, "unit": r.unit, "doc": r.doc, "zero": r.zero}
@@ -198,7 +198,7 @@ def render_outputs() -> str:
            "| file | content |", "|---|---|",
            "| `model.parquet` | one row per step and region (step 0 = initial state) |",
            "| `firms.parquet` | one row per live firm per step (`--firm-data every`), at the "
-           "final step only (`end`, default), or absent (`none`) |",
+           "final step only (`final`, default; `end` is accepted), or absent (`none`) |",
            "| `metadata.json` | provenance: resolved scenario, overrides, seed, package "
            "versions, git commit, command line, timings, `schema_version`, files and row "
            "counts |",
@@ -226,7 +226,7 @@ def render_outputs() -> str:
 def write_docs(folder: Path) -> list[Path]:
     """Write ``outputs.md``, ``parameters.md`` and ``api.md`` into ``folder``; return their
     paths."""
-    from experiments.apidocs import render_api
+    from experiments.docgen.api import render_api
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []

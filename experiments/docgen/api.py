@@ -137,7 +137,7 @@ def _entry(module: str, name: str, obj: Any) -> list[str]:
 
 def render_api() -> str:
     """The text of ``docs/api.md``."""
-    from experiments.docsgen import GENERATED_NOTE
+    from experiments.docgen.generate import GENERATED_NOTE
 
     out = [GENERATED_NOTE, "", "# API reference: extending the model", "",
            "The public classes and functions a researcher uses to add instruments, agent "

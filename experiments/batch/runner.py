@@ -1,16 +1,12 @@
-"""Running a planned experiment: engines, bounded submission, streaming, failures, resume.
+"""Running a planned experiment: bounded submission, streaming, failures, resume.
 
-Engines are :class:`concurrent.futures.Executor` objects, so one loop serves them all:
-
-* ``serial``: in this process (``workers=1``), for debugging and tiny jobs;
-* the local process pool (default): a :class:`~concurrent.futures.ProcessPoolExecutor`
-  with an explicit ``forkserver`` context whose server preloads the model, so workers
-  start once, cheaply, and are reused (the process-wide start method is never changed);
-* Dask: ``distributed.Client(address).get_executor()`` for a cluster (or a local one).
+The engines (serial, the local process pool, Dask) are
+:class:`concurrent.futures.Executor` objects made by :mod:`experiments.batch.engines`, so
+one loop serves them all.
 
 Every engine runs with BLAS/OpenMP limited to one thread (threadpoolctl), so that numbers
 are identical whatever the engine. At most ``2 x workers`` tasks are in flight; the
-parent is the only writer (:class:`~experiments.store.ResultStore`). A run that raises
+parent is the only writer (:class:`~experiments.batch.store.ResultStore`). A run that raises
 goes to ``failures.parquet`` and the others continue. Resume: runs whose ``run_id`` is in
 ``runs/`` are skipped; failed runs are skipped unless ``retry_failed``.
 """
@@ -19,9 +15,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import multiprocessing
 import os
-import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -30,11 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from experiments.design import Design
-from experiments.errors import BadInput
-from experiments.manifest import RunSpec, manifest_table, plan_runs
-from experiments.progress import Progress, format_seconds
-from experiments.store import (
+from experiments.batch.design import Design
+from experiments.batch.engines import (  # noqa: F401  (re-exported)
+    PRELOAD,
+    SerialExecutor,
+    engine,
+    process_pool,
+    start_fork_server,
+)
+from experiments.batch.manifest import RunSpec, manifest_table, plan_runs
+from experiments.batch.store import (
     ResultStore,
     append_failures,
     done_run_ids,
@@ -43,9 +42,9 @@ from experiments.store import (
     write_json_atomic,
     write_table_atomic,
 )
+from experiments.errors import BadInput
+from experiments.run.progress import Progress, format_seconds
 
-#: Modules the fork server imports once, so that each worker starts without re-importing.
-PRELOAD = ("numpy", "pyarrow", "model.model", "experiments.tasks")
 #: Times a broken process pool (a worker killed, e.g. out of memory) is restarted.
 MAX_POOL_RESTARTS = 3
 
@@ -72,94 +71,11 @@ class Summary:
                 - self.skipped_failed)
 
 
-class SerialExecutor(cf.Executor):
-    """Runs each task at submission, in this process."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future:  # noqa: D102
-        future: cf.Future = cf.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - the loop records it
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            future.set_exception(exc)
-        return future
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """The forkserver context (spawn where there is none), with the preload list set."""
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
-        else "spawn"
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(list(PRELOAD))
-    return ctx
-
-
-def start_fork_server() -> threading.Thread | None:
-    """Start the fork server (which imports :data:`PRELOAD`) in a background thread, so
-    that its imports overlap with planning; the pool waits for it when it starts."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return None
-    from multiprocessing import forkserver
-
-    _context()
-    thread = threading.Thread(target=forkserver.ensure_running, daemon=True,
-                              name="ai-chain-forkserver")
-    thread.start()
-    return thread
-
-
-def process_pool(workers: int, plugins: tuple[str, ...] = ()) -> cf.ProcessPoolExecutor:
-    """A process pool with an explicit forkserver context and preloaded modules."""
-    from experiments.tasks import worker_init
-
-    ctx = _context()
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                  initializer=worker_init, initargs=(tuple(plugins),))
-
-
-@contextlib.contextmanager
-def engine(workers: int, scheduler: str | None, plugins: tuple[str, ...] = (),
-           fingerprint: str = "", code: list[dict[str, str]] | None = None,
-           stream: TextIO | None = None) -> Iterator[tuple[Any, Any, int, str]]:
-    """``(executor factory, task function, slots, label)`` for the chosen engine.
-
-    On Dask, workers whose numerical fingerprint or plugin code differ from ``fingerprint``
-    and ``code`` are refused (:mod:`experiments.dask_workers`).
-    """
-    from threadpoolctl import threadpool_limits
-
-    from experiments import tasks
-
-    if scheduler:
-        from distributed import Client
-
-        from experiments.dask_workers import CheckedExecutor
-
-        try:
-            client = Client(scheduler, timeout="20s")
-        except OSError as exc:
-            raise BadInput(f"--scheduler {scheduler}: cannot connect: {exc}") from None
-        try:
-            slots = max(sum(client.nthreads().values()), 1)
-            yield (lambda: CheckedExecutor(client, plugins, fingerprint, code or [], stream),
-                   tasks.run_task_capped, slots, f"dask at {scheduler} ({slots} threads)")
-        finally:
-            client.close()
-    elif workers <= 1:
-        with threadpool_limits(limits=1):
-            yield SerialExecutor, tasks.run_task, 1, "serial"
-    else:
-        yield (lambda: process_pool(workers, plugins), tasks.run_task, workers,
-               f"process pool ({workers} workers)")
-
-
 def experiment_record(design: Design) -> dict[str, Any]:
     """``experiment.json`` for ``design`` in this process: the design, the code identity
-    and the numerical fingerprint (:func:`experiments.folder.record`)."""
-    from experiments.codeid import code_identity
-    from experiments.folder import record
+    and the numerical fingerprint (:func:`experiments.batch.folder.record`)."""
+    from experiments.batch.codeid import code_identity
+    from experiments.batch.folder import record
     from model.fingerprint import describe
 
     return record(design, code_identity(design.model), describe())
@@ -167,14 +83,14 @@ def experiment_record(design: Design) -> dict[str, Any]:
 
 def prepare_out(design: Design, specs: list[RunSpec], out: Path, *, replace: bool = False,
                 extend: bool = False) -> dict[str, Any]:
-    """Check ``out`` (:func:`experiments.folder.prepare`), then create it and write
+    """Check ``out`` (:func:`experiments.batch.folder.prepare`), then create it and write
     ``experiment.json`` and ``manifest.parquet``; return the experiment record.
 
     Raises:
         BadInput: ``out`` holds something else, another experiment (without ``extend`` or
             ``replace``), runs of other code, or runs with another numerical fingerprint.
     """
-    from experiments import folder
+    from experiments.batch import folder
 
     rec = experiment_record(design)
     folder.prepare(out, rec, {s.run_id for s in specs}, replace=replace, extend=extend)
@@ -201,7 +117,7 @@ def execute(design: Design, out: Path, *, workers: int = 2, scheduler: str | Non
         progress_stream: Where the progress line goes (stderr by default).
         flush_runs: Runs buffered before a part file is written.
         flush_seconds: Longest time a finished run waits in memory.
-        specs: The plan, when already made by :func:`~experiments.manifest.plan_runs`.
+        specs: The plan, when already made by :func:`~experiments.batch.manifest.plan_runs`.
         replace: Discard an existing folder's experiment and runs first.
         extend: Accept a design that only adds runs to the folder's experiment.
 
@@ -275,8 +191,8 @@ def _execute(design: Design, out: Path, specs: list[RunSpec], t0: float, workers
 
 def _loop(make: Any, task: Any, slots: int, todo: list[RunSpec], store: ResultStore,
           progress: Progress, summary: Summary, attempts: dict[str, int], out: Path) -> None:
-    from experiments.provenance import now_utc
-    from experiments.tasks import TaskResult
+    from experiments.batch.tasks import TaskResult
+    from experiments.run.provenance import now_utc
 
     queue = list(reversed(todo))
     limit = 2 * slots
@@ -339,7 +255,7 @@ def _loop(make: Any, task: Any, slots: int, todo: list[RunSpec], store: ResultSt
 def _refused(executor: Any, result: Any) -> None:
     """A worker refused a run: on Dask take the worker out; elsewhere (workers share this
     process's environment, so all would refuse) stop with exit 2."""
-    from experiments.dask_workers import CheckedExecutor
+    from experiments.batch.dask_workers import CheckedExecutor
 
     if isinstance(executor, CheckedExecutor) and result.worker:
         executor.refuse(result.worker, result.refused)
@@ -381,7 +297,7 @@ def format_summary(summary: Summary, out: Path) -> str:
 
 def estimate(design: Design, specs: list[RunSpec], workers: int) -> tuple[float, str]:
     """Seconds per run measured on one short run, and how it was measured."""
-    from experiments import tasks
+    from experiments.batch import tasks
 
     spec = specs[0]
     if design.model:
@@ -390,17 +306,17 @@ def estimate(design: Design, specs: list[RunSpec], workers: int) -> tuple[float,
         return time.perf_counter() - t, "one run timed"
     from numpy.random import SeedSequence
 
-    from model.model import IndustryModel
+    from experiments.run.loop import RunLoop
 
     scen = tasks._scenario(spec.scenario_path, spec.overrides)
     t = time.perf_counter()
-    model = IndustryModel(params=scen, rng=SeedSequence(spec.seed_entropy,
-                                                        spawn_key=spec.spawn_key))
+    loop = RunLoop.build(scen, rng=SeedSequence(spec.seed_entropy, spawn_key=spec.spawn_key),
+                         steps=spec.steps)
     build = time.perf_counter() - t
     probe = min(3, spec.steps)
     t = time.perf_counter()
-    for _ in range(probe):
-        model.step()
+    for _ in range(probe):  # a probe: the run is abandoned, not finished
+        loop.step()
     per_step = (time.perf_counter() - t) / probe
     return build + per_step * spec.steps, f"build {build:.2f} s + {spec.steps} x " \
         f"{per_step * 1000:.0f} ms/step, timed on {probe} steps"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 from experiments.errors import BadInput
 
@@ -61,10 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_experiment(args: argparse.Namespace) -> int:
     """Run (or dry-run) an experiment file."""
-    from experiments import runner
-    from experiments.design import load_design
-    from experiments.manifest import plan_runs
-    from experiments.progress import format_seconds
+    from experiments.batch import runner
+    from experiments.batch.design import load_design
+    from experiments.batch.manifest import plan_runs
 
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     if workers < 1:
@@ -87,28 +87,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
           + f", {design.replications} replications, {design.steps} steps) -> {out}",
           flush=True)
     if args.dry_run:
-        from experiments import folder
-        from experiments.store import done_run_ids, read_failures
-
-        action = folder.prepare(out, runner.experiment_record(design), {s.run_id for s in specs},
-                                replace=args.replace, extend=args.extend, apply=False)
-        if action == "replace":
-            print(f"--replace: the experiment in {out} would be discarded")
-        done = done_run_ids(out) if out.is_dir() and action != "replace" else set()
-        ids = {s.run_id for s in specs}
-        failed = (set(read_failures(out).column("run_id").to_pylist()) - done
-                  if out.is_dir() and action != "replace" else set())
-        todo = len(ids - done - (set() if args.retry_failed else failed))
-        per_run, how = runner.estimate(design, specs, workers)
-        slots = 1 if args.scheduler else workers
-        eta = per_run * todo / slots
-        print(f"to run: {todo} ({len(ids & done)} already done"
-              + (f", {len(ids & failed)} failed before" if failed & ids else "") + ")")
-        print(f"ETA: {format_seconds(eta)} on {slots} worker{'s' if slots > 1 else ''} "
-              f"({per_run:.2f} s per run: {how})"
-              + ("; with --scheduler divide by the cluster's threads" if args.scheduler
-                 else ""))
-        print("dry run: nothing written")
+        _dry_run(args, design, specs, out, workers)
         return EXIT_OK
     summary = runner.execute(design, out, workers=workers, scheduler=args.scheduler,
                              retry_failed=args.retry_failed, specs=specs,
@@ -129,12 +108,40 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     return _report(out)
 
 
+def _dry_run(args: argparse.Namespace, design: Any, specs: list, out: Path,
+             workers: int) -> None:
+    """``--dry-run``: what would run, and how long it would take; nothing is written."""
+    from experiments.batch import folder, runner
+    from experiments.batch.store import done_run_ids, read_failures
+    from experiments.run.progress import format_seconds
+
+    action = folder.prepare(out, runner.experiment_record(design), {s.run_id for s in specs},
+                            replace=args.replace, extend=args.extend, apply=False)
+    if action == "replace":
+        print(f"--replace: the experiment in {out} would be discarded")
+    done = done_run_ids(out) if out.is_dir() and action != "replace" else set()
+    ids = {s.run_id for s in specs}
+    failed = (set(read_failures(out).column("run_id").to_pylist()) - done
+              if out.is_dir() and action != "replace" else set())
+    todo = len(ids - done - (set() if args.retry_failed else failed))
+    per_run, how = runner.estimate(design, specs, workers)
+    slots = 1 if args.scheduler else workers
+    eta = per_run * todo / slots
+    print(f"to run: {todo} ({len(ids & done)} already done"
+          + (f", {len(ids & failed)} failed before" if failed & ids else "") + ")")
+    print(f"ETA: {format_seconds(eta)} on {slots} worker{'s' if slots > 1 else ''} "
+          f"({per_run:.2f} s per run: {how})"
+          + ("; with --scheduler divide by the cluster's threads" if args.scheduler
+             else ""))
+    print("dry run: nothing written")
+
+
 def _report(out: Path) -> int:
     """Write DIR/report/; a failing report does not undo the runs (exit 1)."""
     import traceback
 
     try:
-        from experiments.report import write_report
+        from experiments.analysis.report import write_report
     except ImportError as exc:
         print(f"report: skipped ({exc}); run `ai-chain report {out}` once it is available")
         return EXIT_OK
@@ -153,7 +160,7 @@ def _report(out: Path) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Print the planned, done, failed and missing runs of an experiment folder."""
-    from experiments.runner import status
+    from experiments.batch.runner import status
 
     out = Path(args.dir)
     if not out.is_dir():
