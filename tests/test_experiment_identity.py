@@ -246,7 +246,7 @@ def test_run_ids_know_the_hook_module(tmp_path, monkeypatch):
 
 
 def test_run_ids_without_outside_code_depend_on_the_model_version_alone(tmp_path):
-    from experiments.batch.codeid import code_digest, code_identity
+    from experiments.run.codeid import code_digest, code_identity
 
     assert code_digest(code_identity()) == ""  # no plugins loaded in this process
     assert plan_runs(load_design(design_file(tmp_path)))[0].fingerprint == \

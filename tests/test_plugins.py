@@ -358,7 +358,7 @@ def test_ai_chain_experiment_with_plugins_in_pool_and_dask_workers(plugin_env, t
             assert (spend > 0) == active and (links > 0) == active, (pol, step)
     # same runs, same numbers, however the plugin was loaded; the run ids differ, since
     # they know which code was loaded (entry points and their distribution's files, or the
-    # named module's file: experiments/batch/codeid.py)
+    # named module's file: experiments/run/codeid.py)
     assert {k: v for k, v in installed.items() if k != "run_id"} == \
         {k: v for k, v in named.items() if k != "run_id"}
     assert set(installed["run_id"]).isdisjoint(named["run_id"])

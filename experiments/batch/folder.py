@@ -1,7 +1,7 @@
 """An experiment folder belongs to one experiment, made by one code on one kind of machine.
 
 ``DIR/experiment.json`` records the validated design, the code identity
-(:mod:`experiments.batch.codeid`) and the numerical fingerprint (:mod:`model.fingerprint`) of
+(:mod:`experiments.run.codeid`) and the numerical fingerprint (:mod:`model.fingerprint`) of
 the runs in ``DIR/runs/``. :func:`prepare` is called before any run and decides what the
 command may do with an existing folder:
 
@@ -36,7 +36,7 @@ OWN_ENTRIES = ("experiment.json", "manifest.parquet", "failures.parquet", "runs"
 def record(design: Any, identity: dict[str, Any], fingerprint: dict[str, Any]) -> dict:
     """The content of ``experiment.json``: the design, its code identity and fingerprint,
     numpy's dispatch and the package versions of the process that planned it."""
-    from experiments.batch.codeid import code_digest
+    from experiments.run.codeid import code_digest
     from experiments.run.provenance import package_versions
     from model import numerics
 
@@ -99,7 +99,7 @@ def prepare(out: Path, new: dict[str, Any], run_ids: set[str], *, replace: bool 
         BadInput: ``out`` is not an experiment folder, or holds another experiment, other
             code's runs or another machine's numbers (see the module docstring).
     """
-    from experiments.batch.codeid import differences
+    from experiments.run.codeid import differences
 
     if out.exists() and not out.is_dir():
         raise BadInput(f"--out {out}: exists and is not a folder")

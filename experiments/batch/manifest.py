@@ -6,7 +6,7 @@ every policy and point, so that policies are compared under common random number
 
 ``run_id`` is the SHA-256 of the canonical JSON of what determines the run's numbers: the
 model version (:data:`model.MODEL_VERSION`), a digest of the outside code that runs
-(plugins and the model hook, :func:`experiments.batch.codeid.code_digest`; left out when there is
+(plugins and the model hook, :func:`experiments.run.codeid.code_digest`; left out when there is
 none), a digest of the policy's resolved base scenario, the run's dotted overrides, the
 horizon and the seed (entropy and spawn key). The same run therefore has the same id in
 every plan, which is what resume relies on; changed plugin or hook code gives new ids.
@@ -98,7 +98,7 @@ def plan_runs(design: Design, fingerprint: str | None = None) -> list[RunSpec]:
     """
     from numpy.random import SeedSequence
 
-    from experiments.batch.codeid import code_digest, code_identity
+    from experiments.run.codeid import code_digest, code_identity
     from model.fingerprint import fingerprint as own_fingerprint
 
     code = code_digest(code_identity(design.model))

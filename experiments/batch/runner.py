@@ -74,8 +74,8 @@ class Summary:
 def experiment_record(design: Design) -> dict[str, Any]:
     """``experiment.json`` for ``design`` in this process: the design, the code identity
     and the numerical fingerprint (:func:`experiments.batch.folder.record`)."""
-    from experiments.batch.codeid import code_identity
     from experiments.batch.folder import record
+    from experiments.run.codeid import code_identity
     from model.fingerprint import describe
 
     return record(design, code_identity(design.model), describe())

@@ -7,12 +7,9 @@ import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from experiments.batch.checks import Checker, load_checked
-
-if TYPE_CHECKING:
-    from experiments.batch.design import Policy
 
 SWEEP_KEYS = ("method", "samples", "second_order", "levels", "policies", "levers")
 METHODS = ("grid", "lhs", "sobol", "morris")
@@ -64,7 +61,7 @@ class Sweep:
                 "problem": self.problem, "points": len(self.points)}
 
 
-def parse_sweep(c: Checker, raw: Any, policies: dict[str, Policy], base: Any, seed: int,
+def parse_sweep(c: Checker, raw: Any, policies: Mapping[str, Any], base: Any, seed: int,
                 sample: bool) -> Sweep:
     """The validated ``[sweep]`` table (with its points when ``sample``)."""
     table = c.table("sweep", raw)
@@ -204,7 +201,7 @@ def sample_points(sweep: Sweep, seed: int) -> list[dict[str, Any]]:
     return points
 
 
-def _check_points(c: Checker, sweep: Sweep, policies: dict[str, Policy]) -> None:
+def _check_points(c: Checker, sweep: Sweep, policies: Mapping[str, Any]) -> None:
     """Load each swept policy's scenario at the first and last point (cross-checks)."""
     corners = [sweep.points[0], sweep.points[-1]]
     if sweep.method != "grid":

@@ -141,7 +141,7 @@ def refusal(expected: str) -> str | None:
 def probe(modules: tuple[str, ...] = ()) -> dict[str, Any]:
     """What a (Dask) worker reports before it is given runs: its fingerprint, numerics
     and plugin code, after loading the plugins like a run would."""
-    from experiments.batch.codeid import plugin_records
+    from experiments.run.codeid import plugin_records
     from model import numerics
     from model.fingerprint import fingerprint
 

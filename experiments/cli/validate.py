@@ -87,8 +87,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if missing:
         raise BadInput(f"--scenario {args.scenario}: regions {', '.join(missing)} missing; "
                        f"allowed is a scenario with {', '.join(COAST3)} and {DEFAULT_FOCUS}")
-    from experiments.validation import facts as facts_mod
     from experiments.validation import figures, report
+    from experiments.validation.diagnosis import all_facts
     from experiments.validation.ensemble import run_ensemble
 
     out = Path(args.out)
@@ -112,7 +112,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         neutral = run_ensemble(args.scenario, args.seed, args.seeds, args.steps,
                                args.burn_in, overrides=over, panels=False, flows=True,
                                progress=progress("neutralization", args.seeds))
-    facts = facts_mod.all_facts(base, neutral, args.burn_in, boot=args.boot)
+    facts = all_facts(base, neutral, args.burn_in, boot=args.boot)
     settings = {"scenario": args.scenario, "seeds": args.seeds, "seed": args.seed,
                 "steps": args.steps, "burn_in": args.burn_in, "boot": args.boot,
                 "model_version": MODEL_VERSION,

@@ -73,12 +73,12 @@ def now_utc() -> str:
 
 def provenance(argv: list[str] | None, hook: str = "") -> dict[str, Any]:
     """Fields shared by every output: schema version, versions, git, command, platform,
-    the loaded plugins and the code identity (:mod:`experiments.batch.codeid`), numpy's dispatch
+    the loaded plugins and the code identity (:mod:`experiments.run.codeid`), numpy's dispatch
     (:mod:`model.numerics`) and the numerical fingerprint (:mod:`model.fingerprint`).
 
     Computes the fingerprint (about 50 ms, once per process) and so imports the model.
     """
-    from experiments.batch.codeid import code_identity
+    from experiments.run.codeid import code_identity
     from model import numerics
     from model.fingerprint import describe
 

@@ -12,7 +12,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from experiments.validation.ensemble import EnsembleRun
-from experiments.validation.facts import THRESHOLDS, Fact, _summ
+from experiments.validation.facts import (
+    THRESHOLDS,
+    Fact,
+    _sorted_panels,
+    _summ,
+    demography_facts,
+    growth_facts,
+    size_facts,
+)
 
 #: The leading coastal regions the focus region is compared with.
 COAST3 = ("Beijing", "Guangdong", "Shanghai")
@@ -186,3 +194,24 @@ def neutralization_fact(base: Sequence[EnsembleRun], neutral: Sequence[EnsembleR
          "neutral_start": n_start, "baseline_start": b_start, "national_end": nat_end,
          "entries_baseline": e_b.tolist(), "entries_neutral": e_n.tolist(),
          "exits_baseline": x_b.tolist(), "exits_neutral": x_n.tolist()})
+
+
+def all_facts(base: Sequence[EnsembleRun], neutral: Sequence[EnsembleRun] | None,
+              burn_in: int, boot: int = 100) -> list[Fact]:
+    """Compute every fact of the validation report.
+
+    Args:
+        base: Baseline replications (with year-end panels).
+        neutral: Neutralization-arm replications (same seeds), or None to skip.
+        burn_in: First year-end step of the panels.
+        boot: Bootstrap replications for the volatility-scaling interval.
+
+    Returns:
+        The facts in report order.
+    """
+    _sorted_panels(base)
+    facts = size_facts(base) + growth_facts(base, boot) + demography_facts(base, burn_in)
+    facts += diagnosis_facts(base)
+    if neutral is not None:
+        facts.append(neutralization_fact(base, neutral))
+    return facts

@@ -345,26 +345,3 @@ def _cap_rho(run: EnsembleRun, a: int, b: int) -> float:
     idx = np.clip(np.searchsorted(p1["firm_id"], p0["firm_id"]), 0, len(p1["firm_id"]) - 1)
     s = p1["firm_id"][idx] == p0["firm_id"]
     return float(stats.spearmanr(p0["capability"][s], p1["capability"][idx][s])[0])
-
-
-def all_facts(base: Sequence[EnsembleRun], neutral: Sequence[EnsembleRun] | None,
-              burn_in: int, boot: int = 100) -> list[Fact]:
-    """Compute every fact of the validation report.
-
-    Args:
-        base: Baseline replications (with year-end panels).
-        neutral: Neutralization-arm replications (same seeds), or None to skip.
-        burn_in: First year-end step of the panels.
-        boot: Bootstrap replications for the volatility-scaling interval.
-
-    Returns:
-        The facts in report order.
-    """
-    from experiments.validation.diagnosis import diagnosis_facts, neutralization_fact
-
-    _sorted_panels(base)
-    facts = size_facts(base) + growth_facts(base, boot) + demography_facts(base, burn_in)
-    facts += diagnosis_facts(base)
-    if neutral is not None:
-        facts.append(neutralization_fact(base, neutral))
-    return facts
