@@ -6,7 +6,7 @@ through every kind of kernel the model uses). Two that do not — another CPU's 
 another numpy, another architecture, an unpinned numpy — must not have their results
 mixed. The fingerprint is recorded in every run's and experiment's provenance; experiment
 workers compute it on start and are refused when it differs from the experiment folder's
-(``experiments/runner.py``).
+(``experiments/batch/tasks.py``, ``experiments/batch/dask_workers.py``).
 
 The computation: the shipped ``small`` scenario, seed :data:`SEED`, :data:`STEPS`
 quarters, then the SHA-256 of the float64 bytes (little-endian, full precision) of the

@@ -5,8 +5,9 @@ modules.
   (``[tool.importlinter]``), counting imports under ``TYPE_CHECKING`` and inside functions.
 * The step is one table (``model.model.PHASES``): the profile's phases and the ODD's step
   table follow it.
-* Modules stay under 400 lines and functions under 60 unless a ``# size:`` comment gives
-  the reason (in the module's first lines, or inside the function).
+* Modules stay under 400 lines and functions under 60 lines of code (the docstring left
+  out) unless a ``# size:`` comment gives the reason (in the module's first lines, or
+  inside the function).
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ def test_modules_and_functions_are_small_or_say_why(path):
                                    "comment near the top")
     for node in ast.walk(ast.parse(text)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            length = node.end_lineno - node.lineno + 1
+            code = node.body[1:] if ast.get_docstring(node) is not None else node.body
+            length = node.end_lineno - code[0].lineno + 1 if code else 0  # docstring left out
             body = "\n".join(lines[node.lineno - 1:node.end_lineno])
             assert length <= MAX_FUNCTION or "# size:" in body, (
                 f"{path.relative_to(REPO)}:{node.lineno} {node.name} has {length} lines (> "

@@ -52,6 +52,7 @@ def tune_and_evaluate(exp: Experiment, panel: Panel, horizon: int) -> pd.DataFra
         ``adaptive - static`` on the evaluation seeds; empty when there is no adaptive
         policy or too few replications.
     """
+    # size: tune on [0, k), evaluate on [k, n): one pass, kept together so the split is visible
     adaptive = adaptive_policies(exp)
     if not adaptive:
         return pd.DataFrame()

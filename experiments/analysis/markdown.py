@@ -4,6 +4,8 @@ Kept as one module (about 420 lines) on purpose: one short function per section 
 ``summary.md``, in the document's order, so the report reads top to bottom here.
 """
 
+# size: one short function per section of summary.md, in the document's order.
+
 from __future__ import annotations
 
 import math

@@ -116,6 +116,7 @@ def _melt(frame: pd.DataFrame, section: str, ids: dict[str, str], stats: list[st
 
 def tidy(exp: Experiment, res: Results) -> pd.DataFrame:
     """``summary.csv``: one row per section x policy x outcome x horizon x statistic."""
+    # size: one declarative list of the sections of summary.csv, in file order
     q = [c for c in res.effects.columns if c.startswith("q")]
     desc = ["n", "mean", "sd", "lo", "hi", "p_value", "p_beats"] + q
     common = {"policy": "policy", "reference": "reference", "scope": "scope",

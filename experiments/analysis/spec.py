@@ -149,6 +149,7 @@ def validate_analysis(table: dict | None, file: str,
         BadInput: An unknown key or a bad value (the message names file, key, value and
             what is allowed).
     """
+    # size: one check per key of [analysis], in the order of DEFAULTS
     check = _Check(file, free_outcomes)
     table = {} if table is None else table
     if not isinstance(table, dict):

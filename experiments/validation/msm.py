@@ -133,6 +133,7 @@ def estimate(n_lhs: int = 12, n_nm: int = 16, seed: int = 0,
     Returns:
         A JSON-able dict with the design, evaluations, estimate, standard errors and fit.
     """
+    # size: the estimator and its sandwich errors, step by step as docs/validation.md §2.2
     from scipy.optimize import minimize
     from scipy.stats import qmc
 
