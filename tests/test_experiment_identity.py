@@ -26,6 +26,7 @@ from experiments.batch.runner import execute
 from experiments.batch.store import done_run_ids, read_runs
 from experiments.cli import main
 from experiments.errors import BadInput
+from experiments.validation.digests import write_dist_info
 from model import fingerprint
 
 # Defined here rather than imported from tests/common.py: Dask workers import this module
@@ -170,22 +171,12 @@ def _poison() -> None:
 
 def _site_with_plugin(tmp_path: Path, version: str = "0.1.0") -> dict[str, str]:
     """A copy of the test plugin package discoverable through its entry points."""
-    import tomllib
-
     src = tmp_path / "src"
     if not src.exists():
         shutil.copytree(PLUGIN_SRC, src)
-    project = tomllib.loads((src / "pyproject.toml").read_text())["project"]
     site = tmp_path / "site"
     shutil.rmtree(site, ignore_errors=True)
-    info = site / f"ai_chain_demo_plugin-{version}.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\n"
-                                   f"Version: {version}\n")
-    lines = []
-    for group, eps in project["entry-points"].items():
-        lines += [f"[{group}]", *(f"{k} = {v}" for k, v in eps.items()), ""]
-    (info / "entry_points.txt").write_text("\n".join(lines))
+    write_dist_info(site, src, version)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = os.pathsep.join([str(site), str(src)])
     return env

@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ from common import AI_CHAIN, REPO, SMALL
 from agents.instruments import INSTRUMENTS
 from agents.instruments.base import Instrument
 from agents.plugin import AGENT_TYPES, PluginAgent
+from experiments.validation.digests import write_dist_info
 from model.model import IndustryModel
 from model.params import Param
 from model.plugins import (
@@ -179,15 +179,7 @@ def test_meta_focus_chooses_the_focus_region(tmp_path):
 def install_test_plugin(site: Path) -> dict[str, str]:
     """Make tests/data/plugin_pkg importable and discoverable (as pip would) in ``site``;
     return the environment for a subprocess."""
-    project = tomllib.loads((PLUGIN_SRC / "pyproject.toml").read_text())["project"]
-    info = site / f"{project['name'].replace('-', '_')}-{project['version']}.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\n"
-                                   f"Version: {project['version']}\n")
-    lines = []
-    for group, eps in project["entry-points"].items():
-        lines += [f"[{group}]", *(f"{k} = {v}" for k, v in eps.items()), ""]
-    (info / "entry_points.txt").write_text("\n".join(lines))
+    write_dist_info(site)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(site), str(PLUGIN_SRC)])
     return env

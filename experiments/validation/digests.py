@@ -263,20 +263,28 @@ def collect(case: Case) -> dict[str, list]:
 
 
 # ------------------------------------------------------------------ computing a case
-def plugin_environment(site: Path) -> dict[str, str]:
-    """Environment for a fresh process in which ``tests/data/plugin_pkg`` is an installed
-    distribution, as pip would make it: a ``*.dist-info`` with its entry points written
-    into ``site``, and ``site`` and the package source on ``PYTHONPATH`` (nothing is
-    installed into the virtualenv; tests/test_plugins.py does the same)."""
-    project = tomllib.loads((PLUGIN_SRC / "pyproject.toml").read_text())["project"]
-    info = site / f"{project['name'].replace('-', '_')}-{project['version']}.dist-info"
+def write_dist_info(site: Path, src: Path = PLUGIN_SRC, version: str | None = None) -> Path:
+    """Make the plugin package at ``src`` (default ``tests/data/plugin_pkg``) discoverable
+    as pip would: a ``*.dist-info`` with its entry points written into ``site`` (with
+    ``site`` and ``src`` on ``PYTHONPATH``); ``version`` overrides the one in its
+    pyproject.toml. Returns the dist-info folder."""
+    project = tomllib.loads((src / "pyproject.toml").read_text())["project"]
+    version = version or project["version"]
+    info = site / f"{project['name'].replace('-', '_')}-{version}.dist-info"
     info.mkdir(parents=True, exist_ok=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\n"
-                                   f"Version: {project['version']}\n")
+                                   f"Version: {version}\n")
     lines = []
     for group, eps in project["entry-points"].items():
         lines += [f"[{group}]", *(f"{k} = {v}" for k, v in eps.items()), ""]
     (info / "entry_points.txt").write_text("\n".join(lines))
+    return info
+
+
+def plugin_environment(site: Path) -> dict[str, str]:
+    """Environment for a fresh process in which ``tests/data/plugin_pkg`` is an installed
+    distribution (:func:`write_dist_info`; nothing is installed into the virtualenv)."""
+    write_dist_info(site)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(site), str(PLUGIN_SRC)])
     return env
