@@ -26,6 +26,7 @@ from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from experiments.ui import controls as ui_controls
+from experiments.ui.page import TABS  # the tabs and the charts each shows
 from model.scenario import load_scenario
 
 ARTIFACTS = REPO / "test-artifacts" / "browser"
@@ -33,13 +34,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-#: Tabs of the page and the charts each shows (see server.TABS).
-TABS = {
-    "Chain": ("firms_by_layer", "layer_shares", "base_tech_share"),
-    "Sourcing & talent": ("local_sourcing", "talent", "vacancies"),
-    "Roles & policy": ("roles", "policy_spend", "rank"),
-    "Network & provinces": ("network", "provinces"),
-}
 LOAD_TIMEOUT_MS = 90_000
 STEP_TIMEOUT_MS = 30_000
 

@@ -118,8 +118,9 @@ def prepare(out: Path, new: dict[str, Any], run_ids: set[str], *, replace: bool 
             clear(out)
         return "replace"
     how = "choose another --out, or pass --replace to discard the folder's runs"
-    changed = differences(_old_identity(old), new["code"])
-    if _old_identity(old).get("unrecorded") and (new["code"]["plugins"] or new["code"]["hook"]):
+    recorded = _old_identity(old)
+    changed = differences(recorded, new["code"])
+    if recorded.get("unrecorded") and (new["code"]["plugins"] or new["code"]["hook"]):
         changed.append("the folder records no code identity (made by an older ai-chain), "
                        "so its runs cannot be shown to come from this plugin or hook code")
     if changed:

@@ -66,11 +66,7 @@ def files_digest(files: list[Path]) -> str:
     """SHA-256 over files' contents, in the order of their resolved paths (the paths
     themselves are left out, so a copy elsewhere of the same files has the same digest)."""
     digest = hashlib.sha256()
-    seen = set()
     for path in sorted({p.resolve() for p in files}):
-        if path in seen:
-            continue
-        seen.add(path)
         data = path.read_bytes()
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
