@@ -23,7 +23,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import mesa
+import numpy as np
 
+from model.keyed import Keyed, ident, pair_keys
 from model.params import Param
 from model.protocol import AgentModel
 
@@ -98,9 +100,11 @@ class PluginAgent(mesa.Agent):
     ``PARAMS`` (their own parameters, relative names; declared like every model
     parameter with type, default, unit, bounds and source), ``role`` (one line: what the
     agent does) and implement :meth:`step`. Settings arrive validated as
-    ``self.settings``. Draw random numbers only from ``self.rng_stream`` (a generator
-    keyed by the agent type and region, so enabling the agent does not shift any other
-    random stream). Read and change model state through the model's public arrays
+    ``self.settings``. Draw random numbers only from :attr:`draws` (keyed draws of the
+    agent type and region in the current quarter: pass the keys of what a draw is about,
+    ``model.firms.key[rows]`` for firms or :meth:`slot_keys` for the agent's own j-th
+    action), so that enabling the agent shifts no other random number and a paired run
+    gives each firm the same numbers. Read and change model state through the model's public arrays
     (``model.firms``, ``model.local_rows(region)``, ``model.ledger`` ...), booking any
     money that enters or leaves firms in ``model.ledger`` so the accounts still close.
 
@@ -118,7 +122,20 @@ class PluginAgent(mesa.Agent):
         super().__init__(model)
         self.region = region
         self.settings = settings
+        #: Deprecated: a positional generator (its numbers shift when one firm more or
+        #: less is alive, which breaks paired comparisons); use :attr:`draws`.
         self.rng_stream = model.stream(f"agents.{self.name}.{model.region_names[region]}")
+
+    @property
+    def draws(self) -> Keyed:
+        """Keyed draws of this agent (type and region) in the current quarter."""
+        return self.model.draws(f"agents.{self.name}.{self.model.region_names[self.region]}")
+
+    def slot_keys(self, n: int) -> np.ndarray:
+        """Keys of the agent's ``n`` own actions this quarter (its j-th link, grant ...):
+        (region, j), so the j-th action's draws do not depend on how many others there are."""
+        return pair_keys(np.full(n, ident("agent slot", self.name, self.region),
+                                 dtype=np.uint64), np.arange(n))
 
     def initialize(self) -> None:
         """Called once after the model (firms, policies, links) is built."""

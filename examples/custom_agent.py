@@ -84,8 +84,9 @@ class VentureCapital(PluginAgent):
         rows = rows[ok]
         if n == 0 or rows.size == 0:
             return
+        # keyed draws: each firm's screening noise is its own (paired runs stay paired)
         seen = f.logcap[rows] + f.brand[rows] + s["screening_noise"] * \
-            self.rng_stream.standard_normal(rows.size)
+            self.draws.normal(f.key[rows])
         picked = rows[np.argsort(-seen, kind="stable")[:n]]
         amount = np.full(picked.size, s["ticket"])
         f.cash[picked] += amount

@@ -1,4 +1,4 @@
-"""Markets: logit allocation of demand to sellers, sampling of sellers, lumpy projects.
+"""Markets: logit allocation of demand to sellers and lumpy projects won by sellers.
 
 Buyers in region ``r`` choose seller ``i`` with probability proportional to
 ``exp(V_i + b_r · [region_i == r])``, where ``V_i = beta_capability·log capability +
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.draws import search_cumulative
+from model.keyed import Keyed, pair_keys
 
 
 @dataclass
@@ -80,51 +80,66 @@ def realized_share(alloc: Allocation, weights: np.ndarray, seller_region: np.nda
     return (wf.sum() + alloc.boost * local) * alloc.inv_s
 
 
-def sample_sellers(rng: np.random.Generator, weights: np.ndarray, seller_region: np.ndarray,
-                   buyer_region: np.ndarray, bonus: np.ndarray) -> np.ndarray:
-    """Draw one seller (index into ``weights``) per buyer from the local-bonus logit.
+@dataclass
+class ProjectWins:
+    """Projects won this quarter by each seller (Poisson splitting, see :func:`project_wins`).
 
-    The choice probabilities are a mixture: with weight ``T / S_r`` the national
-    distribution ``w / T``, otherwise the local one ``w·[local] / L_r``. Returns -1 for a
-    buyer when no seller exists. Uses two uniform draws per buyer.
+    Attributes:
+        own: Projects of buyers in the seller's own region won by the seller.
+        other: Projects of buyers in other regions won by the seller.
+        by_buyer: Projects let by the buyers of each region (R,).
     """
-    m = buyer_region.size
-    out = np.full(m, -1, dtype=np.int64)
-    u1, u2 = rng.random(m), rng.random(m)
-    if weights.size == 0 or m == 0:
-        return out
-    n_regions = bonus.size
-    total = weights.sum()
-    local = np.bincount(seller_region, weights, minlength=n_regions)
+
+    own: np.ndarray
+    other: np.ndarray
+    by_buyer: np.ndarray
+
+
+def project_wins(draws: Keyed, region_keys: np.ndarray, seller_keys: np.ndarray,
+                 weights: np.ndarray, seller_region: np.ndarray, counts: np.ndarray,
+                 bonus: np.ndarray) -> ProjectWins:
+    """Projects won by each seller when buyers in region ``r`` let ``Poisson(counts_r)``
+    projects, each awarded by the local-bonus logit.
+
+    By Poisson splitting, the number of region ``r``'s projects won by seller ``i`` is
+    ``Poisson(counts_r · P_ri)``, independently over (r, i); so each seller draws two keyed
+    Poisson counts (its own region's projects and all other regions'), and what one seller
+    wins does not depend on the other sellers' draws. The buyer regions of the projects won
+    from other regions are then drawn per seller region (a keyed multinomial over regions
+    with weights ``counts_r / S_r``), for the count of projects each region lets.
+    """
+    n_r = counts.size
+    counts = np.maximum(counts, 0.0)
+    if weights.size == 0:
+        return ProjectWins(np.zeros(0, np.int64), np.zeros(0, np.int64),
+                           draws.poisson(region_keys, counts, slot=2))
     boost = np.expm1(bonus)
-    s = total + boost * local
-    p_local = np.divide(boost * local, s, out=np.zeros(n_regions), where=s > 0)[buyer_region]
-    cum = np.cumsum(weights)
-    out[:] = np.minimum(search_cumulative(cum, u2 * total), weights.size - 1)
-    use_local = u1 < p_local
-    if use_local.any():
-        order = np.argsort(seller_region, kind="stable")
-        cum_local = np.cumsum(weights[order])
-        start = np.concatenate([[0.0], cum_local])
-        first = np.searchsorted(seller_region[order], np.arange(n_regions), side="left")
-        br = buyer_region[use_local]
-        target = start[first[br]] + u2[use_local] * local[br]
-        pick = search_cumulative(cum_local, target)
-        pick = np.minimum(pick, weights.size - 1)
-        out[use_local] = order[pick]
-    return out
+    local = np.bincount(seller_region, weights, minlength=n_r)
+    s = weights.sum() + boost * local
+    rate = np.divide(counts, s, out=np.zeros(n_r), where=s > 0)  # projects per unit weight
+    own = draws.poisson(seller_keys, weights * (1.0 + boost[seller_region])
+                        * rate[seller_region], slot=0)
+    other_rate = np.maximum(rate.sum() - rate[seller_region], 0.0)
+    other = draws.poisson(seller_keys, weights * other_rate, slot=1)
+    n_other = np.bincount(seller_region, other, minlength=n_r)
+    probs = np.broadcast_to(rate, (n_r, n_r)).copy()
+    np.fill_diagonal(probs, 0.0)
+    total = probs.sum(axis=1, keepdims=True)
+    probs = np.divide(probs, total, out=np.zeros_like(probs), where=total > 0)
+    from_regions = draws.multinomial(region_keys, n_other, probs, slot=3)
+    by_buyer = np.bincount(seller_region, own, minlength=n_r) + from_regions.sum(axis=0)
+    return ProjectWins(own, other, by_buyer.astype(np.int64))
 
 
-def draw_projects(rng: np.random.Generator, budgets: np.ndarray, mean: float, tail: float
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw lumpy projects: Poisson counts per region, Pareto sizes with the given mean.
-
-    Returns:
-        ``(region_of_project, size)`` arrays, projects ordered by region.
-    """
-    counts = rng.poisson(np.maximum(budgets, 0.0) / mean)
-    total = int(counts.sum())
+def project_values(draws: Keyed, seller_keys: np.ndarray, wins: np.ndarray, mean: float,
+                   tail: float) -> np.ndarray:
+    """Total value of each seller's won projects: Pareto sizes with the given mean and tail
+    index, the seller's j-th project of the quarter keyed by (seller, j)."""
+    total = int(wins.sum())
+    if total == 0:
+        return np.zeros(wins.size)
+    owner = np.repeat(np.arange(wins.size), wins)
+    j = np.arange(total) - np.repeat(np.cumsum(wins) - wins, wins)
+    u = draws.uniform(pair_keys(seller_keys[owner], j))
     scale = mean * (tail - 1.0) / tail
-    sizes = scale * (1.0 + rng.pareto(tail, total))
-    regions = np.repeat(np.arange(budgets.size), counts)
-    return regions, sizes
+    return np.bincount(owner, scale * u ** (-1.0 / tail), minlength=wins.size)

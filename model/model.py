@@ -20,8 +20,10 @@ from agents.talent import TalentPool, University
 from model import numerics
 from model.accounts import Ledger
 from model.datacollector import model_reporters
+from model.keyed import Keyed, KeyedStreams, seed_key
 from model.params import ADAPTIVE_PARAMS, SEGMENTS, TIERS
 from model.phases import demography, quarter, setup
+from model.phases.firms import compact_rows
 from model.phases.links import refresh_suppliers, update_roles
 from model.phases.quarter import Phase
 from model.reporters import firm_table, region_table
@@ -124,6 +126,9 @@ class IndustryModel(mesa.Model):
         self.seed_entropy = root.entropy
         self.seed_spawn_key = tuple(root.spawn_key)
         self.stream = Streams(root)
+        #: Keyed draws (:mod:`model.keyed`): every random number of the model comes from
+        #: here, keyed by purpose, quarter and the entity it is about.
+        self.keyed = KeyedStreams(seed_key(root), config.regions)
         self.region_names = list(config.regions)
         self.n_regions = len(self.region_names)
         self.focus = self.region_names.index(config.focus)  # meta.focus, default Shanxi
@@ -240,6 +245,14 @@ class IndustryModel(mesa.Model):
             if agent is not None:
                 agents.append(agent)
         return agents
+
+    def compact(self) -> None:
+        """Drop dead firms' rows, keeping order (:func:`model.phases.firms.compact_rows`)."""
+        compact_rows(self)
+
+    def draws(self, purpose: str) -> Keyed:
+        """Keyed draws for ``purpose`` in the current quarter (:mod:`model.keyed`)."""
+        return self.keyed(purpose, self.steps)
 
     def firm_at(self, row: int) -> Firm:
         """The Firm agent of a table row."""

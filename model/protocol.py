@@ -8,7 +8,8 @@ reason, rather than reaching into the model. The object is also a :class:`mesa.M
 (agents are Mesa agents), so Mesa's own API (``model.agents``, ``model.random``) is there
 too.
 
-A leaf module: it imports only the state containers (:mod:`model.state`).
+A leaf module: it imports only the state containers (:mod:`model.state`) and the keyed
+draws (:mod:`model.keyed`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from model.accounts import Ledger
+from model.keyed import Keyed
 from model.state.firms import FirmTable
 from model.state.levers import Levers
 from model.state.partners import PartnerNetwork
@@ -51,8 +53,14 @@ class AgentModel(Protocol):
     ledger: Ledger
     layer_high_end_share: np.ndarray
 
+    def draws(self, purpose: str) -> Keyed:
+        """Keyed draws for ``purpose`` in the current quarter: every random number is
+        keyed by purpose, quarter and the entity it is about (:mod:`model.keyed`)."""
+        ...
+
     def stream(self, name: str) -> np.random.Generator:
-        """The named random stream (every draw of an agent comes from its own stream)."""
+        """A positional random stream. Deprecated for anything that draws per firm: its
+        numbers shift when one firm more or less is alive; use :meth:`draws`."""
         ...
 
     def local_rows(self, region: int) -> np.ndarray:

@@ -35,8 +35,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.keyed import branch_keys, ident, pair_keys
 from model.phases.firms import add_firms, entrant_segments, relocate_firm, remove_firms
 from model.phases.view import PhaseModel
+
+#: The key of the no-branch option in a leading firm's location choice.
+NO_BRANCH = ident("option", "no branch")
 
 
 @dataclass
@@ -54,7 +58,7 @@ class PendingBranch:
 def exit_firms(model: PhaseModel, rows: np.ndarray) -> None:
     """Remove failing firms: employees become job-seekers, cash goes to owners/creditors."""
     p, f = model.p, model.firms
-    u = model.stream("exit").random(rows.size)
+    u = model.draws("exit").uniform(f.key[rows])
     age = (model.steps - f.born[rows]).astype(float)
     peak = p["exit.hazard_peak_age"]
     hazard = p["exit.hazard"] * (age / peak) * np.exp(1.0 - age / peak)
@@ -70,7 +74,6 @@ def enter_firms(model: PhaseModel, rows: np.ndarray) -> None:
     """Create this quarter's start-ups and spin-offs in every region and layer."""
     p, f = model.p, model.firms
     n_r = model.n_regions
-    rng = model.stream("entry")
     key = f.region[rows] * 3 + f.layer[rows]
     n_rl = np.bincount(key, minlength=n_r * 3).reshape(n_r, 3).astype(float)
     rev = np.bincount(key, f.revenue[rows], minlength=n_r * 3).reshape(n_r, 3)
@@ -95,19 +98,23 @@ def enter_firms(model: PhaseModel, rows: np.ndarray) -> None:
     lam = (p["entry.rate"] * scale * attract
            + p["entry.seed_entrants"] * model.national_mix0[None, :]
            + p["entry.spinoff"] * lead)
-    births = rng.poisson(lam)
+    cells = model.keyed.cell_keys(np.repeat(np.arange(n_r), 3), np.tile(np.arange(3), n_r))
+    births = model.draws("entry").poisson(cells, lam.ravel()).reshape(n_r, 3)
     total = int(births.sum())
     model.counts.entries += births.sum(axis=1)
     if total == 0:
         return
     regions = np.repeat(np.repeat(np.arange(n_r), 3), births.ravel())
     layers = np.repeat(np.tile(np.arange(3), n_r), births.ravel())
+    first = np.repeat(np.cumsum(births.ravel()) - births.ravel(), births.ravel())
+    keys = model.keyed.entrant_keys(model.steps, regions, layers, np.arange(total) - first)
     x = (entrant_capability(model, rows)[regions, layers] - p["entry.capability_gap"]
-         + p["calibration.capability_sigma"] * rng.standard_normal(total))
-    segment = entrant_segments(model, rng, regions, layers)
+         + p["calibration.capability_sigma"] * model.draws("entry.capability").normal(keys))
+    segment = entrant_segments(model, model.draws("entry.segment").uniform(keys), regions,
+                               layers)
     add_firms(model, region=regions, home=regions, layer=layers, segment=segment, logcap=x,
-                    cash=p["entry.seed_cash"], expected_sales=p["entry.initial_sales"],
-                    brand=p["innovation.brand_gain"] * np.log(2.0))
+              cash=p["entry.seed_cash"], expected_sales=p["entry.initial_sales"],
+              brand=p["innovation.brand_gain"] * np.log(2.0), key=keys)
     model.ledger.add_by_region("seed_capital", regions, np.full(total, p["entry.seed_cash"]))
 
 
@@ -145,17 +152,20 @@ def plan_branches(model: PhaseModel, rows: np.ndarray) -> None:
     """Leading firms decide on new branches (opening after the lag)."""
     p, f = model.p, model.firms
     n_r = model.n_regions
-    rng = model.stream("branches")
     leaders = rows[f.leading[rows]]
-    u = rng.random(leaders.size)
-    movers = leaders[u < p["branches.rate"]]
+    movers = leaders[model.draws("branches.consider").bernoulli(f.key[leaders],
+                                                                p["branches.rate"])]
     if movers.size == 0:
         return
     key = f.region[rows] * 3 + f.layer[rows]
     n_rl = np.bincount(key, minlength=n_r * 3).reshape(n_r, 3)
     demand = model.layer_demand()
-    gumbel = rng.gumbel(size=(movers.size, n_r + 1))
-    relocate = rng.random(movers.size) < p["branches.relocation_share"]
+    # one keyed Gumbel per (mover, option): options are the regions (by name) and staying
+    options = np.append(model.keyed.region_keys(), np.uint64(NO_BRANCH))
+    gumbel = model.draws("branches.destination").gumbel(
+        pair_keys(f.key[movers][:, None], options[None, :]))
+    relocate = model.draws("branches.relocate").bernoulli(f.key[movers],
+                                                          p["branches.relocation_share"])
     offers = model.levers.offer_value()
     wage = np.log(model.talent.wages[:, 0])
     log_d = np.log(np.maximum(demand, 1e-9) / np.maximum(demand.mean(axis=0), 1e-9))
@@ -170,6 +180,7 @@ def plan_branches(model: PhaseModel, rows: np.ndarray) -> None:
         same = rows[(f.group[rows] == f.group[parent]) & (f.layer[rows] == lay)]
         util[f.region[same]] = -np.inf  # the group is already there in this layer
         choice = int(np.argmax(np.append(util, p["branches.no_branch_utility"]) + gumbel[j]))
+        # ties (probability zero) go to the lower option index: the regions' fixed order
         if choice == n_r:
             continue
         model.pending.append(PendingBranch(
@@ -193,7 +204,7 @@ def open_branches(model: PhaseModel) -> None:
             relocate_firm(model, b.parent, r)
             model.counts.relocations_out[origin] += 1
             model.counts.relocations_in[r] += 1
-            row = b.parent
+            row = b.parent  # a relocated firm keeps its identity (and its draws)
         else:
             capital = min(p["entry.seed_cash"] * 5.0, max(f.cash[b.parent], 0.0))
             f.cash[b.parent] -= capital
@@ -204,15 +215,16 @@ def open_branches(model: PhaseModel) -> None:
                 layer=np.array([f.layer[b.parent]]), segment=np.array([f.segment[b.parent]]),
                 logcap=np.array([f.logcap[b.parent] - 0.2]), cash=capital,
                 group=np.array([f.group[b.parent]]), brand=np.array([0.5 * f.brand[b.parent]]),
-                is_branch=True, expected_sales=p["entry.initial_sales"] * 4)[0]
+                is_branch=True, expected_sales=p["entry.initial_sales"] * 4,
+                key=branch_keys(f.key[[b.parent]], model.steps))[0]
             model.counts.branches_opened[r] += 1
         pay = min(b.cash, float(model.levers.recruit_budget[r]))
         if pay > 0:
             model.levers.recruit_budget[r] -= pay
             model.grant(np.array([row]), np.array([pay]), "recruitment", r)
         if b.factor > 0:
-            delivered = model.stream(f"policy.{name}.recruitment").random() \
-                < model.levers.recruit_delivery[r]
+            delivered = bool(model.draws(f"policy.{name}.recruitment").bernoulli(
+                f.key[[row]], model.levers.recruit_delivery[r])[0])
             pay = min(b.factor, float(model.levers.recruit_budget[r])) if delivered else 0.0
             if pay > 0:
                 model.levers.recruit_budget[r] -= pay

@@ -5,6 +5,7 @@ Used by set-up and by the exit and entry phases (:mod:`model.phases.demography`)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -15,11 +16,10 @@ from model.phases.view import PhaseModel
 from model.vocab import TIERS, Layer, Segment
 
 
-def entrant_segments(model: PhaseModel, rng: np.random.Generator, regions: np.ndarray,
+def entrant_segments(model: PhaseModel, u: np.ndarray, regions: np.ndarray,
                      layers: np.ndarray) -> np.ndarray:
-    """Segments of entrants: base uniform over three; app integrators at the region's
-    step-0 integrator share."""
-    u = rng.random(regions.size)
+    """Segments of entrants from their uniforms ``u``: base uniform over three; app
+    integrators at the region's step-0 integrator share."""
     seg = np.where(layers == Layer.BASE,
                    np.minimum((u * 3).astype(np.int64), Segment.FRAMEWORKS),
                    Segment.GENERAL_TECH)
@@ -31,6 +31,8 @@ def entrant_segments(model: PhaseModel, rng: np.random.Generator, regions: np.nd
 def add_firms(model: PhaseModel, **cols: Any) -> np.ndarray:
     """Create firms (rows and agents) born this step; returns their rows."""
     n = len(cols["region"])
+    if "key" not in cols:
+        raise ValueError("add_firms: the firms' identity keys are required (model.keyed)")
     if "group" not in cols:
         cols["group"] = np.arange(model.next_group, model.next_group + n)
         model.next_group += n
@@ -73,3 +75,23 @@ def relocate_firm(model: PhaseModel, row: int, region: int) -> None:
         f.home[row] = region
     f.region[row] = region
     f.suppliers[row] = -1
+
+
+def compact_rows(model: PhaseModel) -> None:
+    """Remove dead firms' rows from the firm table, keeping the live firms' order, and
+    remap every row index the model holds: agents, partnerships, pending branches,
+    leaders and the live rows. Rows are positions only (a firm's draws come from its key),
+    so results are bit-identical with or without compacting (tested)."""
+    agents = model.unregister_firms(model.firms.live())
+    remap = model.firms.compact()
+    live = remap >= 0
+    for agent in agents:
+        agent.row = int(remap[agent.row])
+    model.register_firms(agents)
+    pr = model.partners
+    keep = live[pr.a] & live[pr.b]
+    pr.a, pr.b = remap[pr.a[keep]], remap[pr.b[keep]]
+    model.pending = [replace(b, parent=int(remap[b.parent])) for b in model.pending
+                     if live[b.parent]]
+    model.leader_rows = {k: int(remap[r]) for k, r in model.leader_rows.items() if live[r]}
+    model.set_live(model.firms.live())

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.keyed import pair_keys
+from model.keyed_choice import Options
 from model.phases.view import PhaseModel
 from model.rowsum import row_sum
 
@@ -37,10 +39,12 @@ def research(model: PhaseModel, rows: np.ndarray, compute_per_mrmb: np.ndarray) 
     effective = rd * ((1.0 - c) * fill + c * compute_per_mrmb)
     lines = np.maximum(np.floor(f.revenue_smooth[rows] / p["innovation.line_size"]), 1.0)
     prob = 1.0 - np.exp(-p["innovation.zeta"] * effective / lines)
-    rng = model.stream("innovation")
-    successes = rng.binomial(lines.astype(np.int64), prob)
-    gain = rng.gamma(np.maximum(successes, 1), p["innovation.step_mean"])
-    gain = np.where(successes > 0, gain, 0.0) / lines
+    keys = f.key[rows]
+    successes = model.draws("innovation.successes").binomial(keys, lines.astype(np.int64), prob)
+    # the firm's j-th success of the quarter draws its own exponential increment (keyed by
+    # firm and j): a sum of k exponentials is the Gamma(k) of the mean-over-lines rule
+    gain = p["innovation.step_mean"] * model.draws("innovation.gain").sum_exponential(
+        keys, successes) / lines
     align = np.clip(p["innovation.alignment_base"]
                     + p["innovation.alignment_close"] * f.closeness[rows], 0.0, 1.0)
     f.logcap[rows] += gain * align - p["innovation.obsolescence"]
@@ -88,42 +92,33 @@ def form_partnerships(model: PhaseModel, rows: np.ndarray) -> None:
     0.5 (else anywhere), weighted by capability. Platform-funded partnerships are local.
     """
     p, f = model.p, model.firms
-    rng = model.stream("partnerships")
-    ended = rng.random(len(model.partners)) < p["innovation.partnership_decay"]
-    model.partners.prune(f.alive, ended)
+    links = model.partners
+    if len(links):
+        link_keys = _link_keys(f.key[links.a], f.key[links.b])
+        ended = model.draws("partnerships.end").bernoulli(link_keys,
+                                                          p["innovation.partnership_decay"])
+        links.prune(f.alive, ended)
+    else:
+        links.prune(f.alive)
     if rows.size < 2:
         return
-    forms = rows[rng.random(rows.size) < p["innovation.partnership_rate"]]
-    local = rng.random(forms.size) < 0.5
+    forms = rows[model.draws("partnerships.form").bernoulli(f.key[rows],
+                                                            p["innovation.partnership_rate"])]
+    local = model.draws("partnerships.local").bernoulli(f.key[forms], 0.5)
     weights = np.exp(f.logcap[rows] - f.logcap[rows].max())
-    partners = _sample_partners(rng, rows, weights, f.region[rows], forms, f.region[forms],
-                                local)
-    model.partners.add(forms, partners)
+    options = Options(f.region[rows], f.key[rows], weights, model.n_regions)
+    hashes = model.draws("partnerships.partner").hashes(f.key[forms])
+    pick = np.where(local, options.choose(hashes, within=f.region[forms]),
+                    options.choose(hashes))
+    model.partners.add(forms, rows[pick])
     funded = _funded_partnerships(model, rows, weights)
     if funded is not None:
         model.partners.add(*funded)
 
 
-def _sample_partners(rng: np.random.Generator, rows: np.ndarray, weights: np.ndarray,
-                     regions: np.ndarray, seekers: np.ndarray, seeker_regions: np.ndarray,
-                     local: np.ndarray) -> np.ndarray:
-    """Sample one partner row per seeker: local (same region) or national, by weight."""
-    out = np.empty(seekers.size, dtype=np.int64)
-    cum = np.cumsum(weights)
-    nat = ~local
-    out[nat] = rows[np.minimum(np.searchsorted(cum, rng.random(nat.sum()) * cum[-1]),
-                               rows.size - 1)]
-    order = np.argsort(regions, kind="stable")
-    sorted_regions = regions[order]
-    cum_local = np.cumsum(weights[order])
-    lo = np.searchsorted(sorted_regions, seeker_regions[local], side="left")
-    hi = np.searchsorted(sorted_regions, seeker_regions[local], side="right")
-    base = np.where(lo > 0, cum_local[np.maximum(lo - 1, 0)], 0.0)
-    span = cum_local[np.maximum(hi - 1, 0)] - base
-    target = base + rng.random(local.sum()) * span
-    pick = np.clip(np.searchsorted(cum_local, target), lo, np.maximum(hi - 1, lo))
-    out[local] = rows[order[pick]]
-    return out
+def _link_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Keys of undirected links from their firms' keys (the same either way round)."""
+    return pair_keys(np.minimum(a, b), np.maximum(a, b))
 
 
 def _funded_partnerships(model: PhaseModel, rows: np.ndarray, weights: np.ndarray
@@ -135,16 +130,19 @@ def _funded_partnerships(model: PhaseModel, rows: np.ndarray, weights: np.ndarra
     if regions.size == 0:
         return None
     a_all, b_all = [], []
+    uniform = Options(f.region[rows], f.key[rows], np.ones(rows.size), model.n_regions)
+    weighted = Options(f.region[rows], f.key[rows], weights, model.n_regions)
     for r in regions:
-        local = rows[f.region[rows] == r]
         n = int(lv.partnership_budget[r] // lv.partnership_cost[r])
-        n = min(n, local.size // 2)
+        n = min(n, int(uniform.end[r] - uniform.start[r]) // 2)
         if n <= 0:
             continue
-        rng = model.stream(f"policy.{model.region_names[r]}.co_innovation")
-        a = rng.choice(local, size=n)
-        w = weights[f.region[rows] == r]
-        b = rng.choice(local, size=n, p=w / w.sum())
+        # the programme's j-th brokered link of the quarter is keyed by (region, j)
+        draws = model.draws(f"policy.{model.region_names[r]}.co_innovation")
+        slots = model.keyed.cell_keys(np.full(n, r), np.arange(n))
+        within = np.full(n, r)
+        a = rows[uniform.choose(draws.hashes(slots, 0), within=within)]
+        b = rows[weighted.choose(draws.hashes(slots, 1), within=within)]
         keep = a != b
         a_all.append(a[keep])
         b_all.append(b[keep])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.draws import binomial_thinning
+from model.keyed import pair_keys
 from model.params import TIERS
 from model.phases.view import PhaseModel
 from model.rowsum import row_sum
@@ -75,12 +75,17 @@ def ces(emp: np.ndarray, mix: np.ndarray, sigma: float) -> np.ndarray:
 def retire_employees(model: PhaseModel, rows: np.ndarray) -> None:
     """Each employee leaves the AI labour market with probability ``talent.retirement``."""
     f, t = model.firms, model.talent
-    gone = binomial_thinning(model.stream("retirement"), f.employees[rows],
-                             model.p["talent.retirement"])
+    gone = model.draws("retirement.employees").binomial(
+        firm_tier_keys(model, rows), f.employees[rows], model.p["talent.retirement"])
     f.employees[rows] -= gone
     for k in range(len(TIERS)):
         t.flows["retirements"][:, k] += np.bincount(
             f.region[rows], gone[:, k], minlength=model.n_regions).astype(np.int64)
+
+
+def firm_tier_keys(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
+    """Keys of (firm, tier) pairs, shape (rows, tiers): a firm's draws about each tier."""
+    return pair_keys(model.firms.key[rows][:, None], np.arange(len(TIERS))[None, :])
 
 
 def match(model: PhaseModel, rows: np.ndarray) -> None:
@@ -99,7 +104,8 @@ def match(model: PhaseModel, rows: np.ndarray) -> None:
         available = np.floor(t.seekers[:, k] * p["labour.match_efficiency"])
         ratio = np.divide(available, total_vac, out=np.zeros(n_r), where=total_vac > 0)
         ratio = np.minimum(ratio, 1.0)
-        hires = _apportion(vac[:, k] * ratio[reg], reg, np.minimum(available, total_vac))
+        hires = _apportion(vac[:, k] * ratio[reg], reg, np.minimum(available, total_vac),
+                           f.key[rows])
         emp[:, k] += hires
         hired = np.bincount(reg, hires, minlength=n_r).astype(np.int64)
         t.seekers[:, k] -= hired
@@ -108,9 +114,10 @@ def match(model: PhaseModel, rows: np.ndarray) -> None:
     f.employees[rows] = emp
 
 
-def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray) -> np.ndarray:
+def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray,
+               ident: np.ndarray) -> np.ndarray:
     """Round ``quota`` to integers so each group's sum is ``floor(totals[group])``
-    (largest remainders first; ties by position)."""
+    (largest remainders first; ties by ``ident``, the firms' keys, never by row)."""
     base = np.floor(quota).astype(np.int64)
     frac = quota - base
     left = np.floor(totals).astype(np.int64) - np.bincount(group, base, minlength=totals.size
@@ -126,6 +133,10 @@ def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray) -> np.n
     small = np.int16 if totals.size < 2**15 else np.int64
     order = cand[by_frac[np.argsort(group[cand][by_frac].astype(small), kind="stable")]]
     g_sorted = group[order]
+    tied = (g_sorted[1:] == g_sorted[:-1]) & (frac[order][1:] == frac[order][:-1])
+    if tied.any():  # equal remainders in a group: the order of identity keys decides
+        order = cand[np.lexsort((ident[cand], -frac[cand], group[cand]))]
+        g_sorted = group[order]
     start = np.searchsorted(g_sorted, np.arange(totals.size))
     rank = np.arange(order.size) - start[g_sorted]
     base[order[rank < left[g_sorted]]] += 1
@@ -142,8 +153,7 @@ def adjust_wages(model: PhaseModel, employed: np.ndarray) -> None:
     t.wages *= 1.0 + change
 
 
-def _employed_moves(model: PhaseModel, util: np.ndarray, rng: np.random.Generator
-                    ) -> np.ndarray:
+def _employed_moves(model: PhaseModel, util: np.ndarray) -> np.ndarray:
     """On-the-job moves: each employee considers moving with ``talent.employed_mobility``
     and leaves with the logit's probability of choosing another region; the quitter becomes
     a job-seeker at the destination. Returns arrivals (regions, tiers)."""
@@ -157,16 +167,21 @@ def _employed_moves(model: PhaseModel, util: np.ndarray, rng: np.random.Generato
     probs = np.exp(util - util.max(axis=2, keepdims=True))  # (tiers, origin, destination)
     probs /= probs.sum(axis=2, keepdims=True)
     leave = p["talent.employed_mobility"] * (1.0 - np.diagonal(probs, axis1=1, axis2=2))
-    quits_all = binomial_thinning(rng, f.employees[rows], leave.T[reg])
+    quits_all = model.draws("migration.quits").binomial(firm_tier_keys(model, rows),
+                                                         f.employees[rows], leave.T[reg])
     f.employees[rows] -= quits_all
+    dest_p = probs.copy()  # (tier, origin, destination), staying excluded
+    dest_p[:, np.arange(n_r), np.arange(n_r)] = 0.0
+    total = dest_p.sum(axis=2, keepdims=True)
+    dest_p = np.divide(dest_p, total, out=np.full_like(dest_p, 1.0 / n_r), where=total > 0)
+    out_all = np.stack([np.bincount(reg, quits_all[:, k], minlength=n_r)
+                        for k in range(len(TIERS))], axis=1).astype(np.int64)  # (origin, tier)
+    cells = pair_keys(model.keyed.region_keys()[:, None], np.arange(len(TIERS))[None, :])
+    flat = model.draws("migration.employed_destination").multinomial(
+        cells.ravel(), out_all.ravel(), dest_p.transpose(1, 0, 2).reshape(-1, n_r))
+    all_moves = flat.reshape(n_r, len(TIERS), n_r)  # (origin, tier, destination)
     for k in range(len(TIERS)):
-        prob = probs[k]
-        out = np.bincount(reg, quits_all[:, k], minlength=n_r).astype(np.int64)
-        dest_p = prob.copy()
-        np.fill_diagonal(dest_p, 0.0)
-        total = dest_p.sum(axis=1, keepdims=True)
-        dest_p = np.divide(dest_p, total, out=np.full_like(dest_p, 1.0 / n_r), where=total > 0)
-        moves = rng.multinomial(out, dest_p)
+        moves = all_moves[:, k, :].copy()
         np.fill_diagonal(moves, 0)
         inflow = moves.sum(axis=0)
         t.seekers[:, k] += inflow
@@ -198,9 +213,9 @@ def migrate(model: PhaseModel) -> None:
         util[k] = np.broadcast_to(dest, (n_r, n_r)).copy()
         util[k][np.arange(n_r), np.arange(n_r)] += p["talent.home_bias"]
     arrivals = np.zeros((n_r, len(TIERS)), dtype=np.int64)
-    rng = model.stream("migration")
-    t.migrate(rng, util, p["talent.mobility"], arrivals)
-    arrivals += _employed_moves(model, util, rng)
+    t.migrate(model.draws("migration"), model.keyed.region_keys(), util, p["talent.mobility"],
+              arrivals)
+    arrivals += _employed_moves(model, util)
     for r in np.flatnonzero(lv.intro_budget > 0):
         cost = float((arrivals[r] * subsidy[r]).sum())
         paid = min(cost, float(lv.intro_budget[r]))

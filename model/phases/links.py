@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.markets import sample_sellers
+from model.keyed import pair_keys
+from model.keyed_choice import Options
 from model.phases.trade import input_bonus, seller_weights
 from model.phases.view import PhaseModel
 from model.rowsum import row_sum
@@ -16,12 +17,13 @@ SUPPLIER_LAYER = (Layer.BASE, Layer.BASE, Layer.TECH)
 
 
 def refresh_suppliers(model: PhaseModel, rows: np.ndarray, everyone: bool = False) -> None:
-    """Re-draw supplier links of a random share of firms (and of firms without any)."""
+    """Re-draw supplier links of a random share of firms (and of firms whose first supplier
+    is missing or has exited)."""
     p, f = model.p, model.firms
-    rng = model.stream("suppliers")
-    u = rng.random(rows.size)
-    redo = rows if everyone else rows[(u < p["roles.supplier_churn"])
-                                      | (f.suppliers[rows, 0] < 0)]
+    churn = model.draws("suppliers.churn").bernoulli(f.key[rows], p["roles.supplier_churn"])
+    first = f.suppliers[rows, 0]
+    missing = (first < 0) | ~f.alive[np.maximum(first, 0)]
+    redo = rows if everyone else rows[churn | missing]
     if redo.size == 0:
         return
     for buyer_layer in (Layer.BASE, Layer.TECH, Layer.APP):
@@ -32,10 +34,15 @@ def refresh_suppliers(model: PhaseModel, rows: np.ndarray, everyone: bool = Fals
         if sellers.size == 0:
             f.suppliers[buyers] = -1
             continue
-        w = seller_weights(model, sellers)
-        bonus = input_bonus(model, rows, buyer_layer)
+        options = Options(f.region[sellers], f.key[sellers], seller_weights(model, sellers),
+                          model.n_regions)
+        boost = np.expm1(input_bonus(model, rows, buyer_layer))
         br = np.repeat(f.region[buyers], f.slots)
-        pick = sample_sellers(rng, w, f.region[sellers], br, bonus)
+        # each of a buyer's slots is a chooser keyed by (buyer, slot)
+        slot_keys = pair_keys(np.repeat(f.key[buyers], f.slots),
+                              np.tile(np.arange(f.slots), buyers.size))
+        pick = options.choose(model.draws("suppliers.pick").hashes(slot_keys),
+                              bonus_group=br, boost=boost[br])
         f.suppliers[buyers] = np.where(pick >= 0, sellers[np.maximum(pick, 0)], -1
                                        ).reshape(buyers.size, f.slots)
 

@@ -52,7 +52,7 @@ def talent_supply(model: PhaseModel, q: StepState) -> None:
     t.graduate(np.stack([u.graduates_per_quarter() for u in model.universities]), model.steps)
     rates = np.array([0.0, p["talent.upgrade_high_end"], p["talent.upgrade_composite"]])
     t.upgrade(model.talent_stock(), rates)
-    t.retire(model.stream("retirement"), p["talent.retirement"])
+    t.retire(model.draws("retirement.seekers"), model.keyed.region_keys(), p["talent.retirement"])
     q.rows = model.firms.live()
     labour.retire_employees(model, q.rows)
 

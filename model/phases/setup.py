@@ -110,7 +110,6 @@ def integrator_counts(model: PhaseModel, app: np.ndarray) -> np.ndarray:
 def populate(model: PhaseModel) -> None:
     """Create every step-0 firm (agents and table rows), talent pools and links."""
     cfg, p = model.config, model.p
-    rng = model.stream("init")
     counts = region_counts(model)
     by_layer = layer_counts(model, counts)
     integrators = integrator_counts(model, by_layer[:, Layer.APP])
@@ -119,7 +118,7 @@ def populate(model: PhaseModel) -> None:
     coast = np.array([cfg.region(r, "coast") for r in model.region_names], dtype=float)
     mu = np.log(wages / natl_wage) + coast * p["calibration.coast_capability"]
 
-    region, layer, segment, logcap = [], [], [], []
+    region, layer, segment, index = [], [], [], []
     for i in range(model.n_regions):
         for lay in range(3):
             n = int(by_layer[i, lay])
@@ -135,11 +134,13 @@ def populate(model: PhaseModel) -> None:
             region.append(np.full(n, i))
             layer.append(np.full(n, lay))
             segment.append(segs)
-            logcap.append(mu[i] + p["calibration.capability_sigma"] * rng.standard_normal(n))
+            index.append(np.arange(n))
     region_a = np.concatenate(region).astype(np.int64)
     layer_a = np.concatenate(layer).astype(np.int64)
     segment_a = np.concatenate(segment).astype(np.int64)
-    logcap_a = np.concatenate(logcap)
+    key_a = model.keyed.initial_firm_keys(region_a, layer_a, np.concatenate(index))
+    logcap_a = mu[region_a] + p["calibration.capability_sigma"] * model.draws(
+        "init.capability").normal(key_a)
     n = region_a.size
     group_a = np.arange(n, dtype=np.int64)
     home_a = region_a.copy()
@@ -149,17 +150,17 @@ def populate(model: PhaseModel) -> None:
 
     f = model.firms
     rows = f.add(n, region=region_a, home=home_a, layer=layer_a, segment=segment_a,
-                 group=group_a, logcap=logcap_a, brand=brand_a, born=0)
+                 group=group_a, logcap=logcap_a, brand=brand_a, born=0, key=key_a)
     model.next_group = int(group_a.max()) + 1
     model.register_firms(Firm.create_many(model, rows))
-    _initial_state(model, rows, rng)
+    _initial_state(model, rows)
 
 
-def _initial_state(model: PhaseModel, rows: np.ndarray, rng: np.random.Generator) -> None:
+def _initial_state(model: PhaseModel, rows: np.ndarray) -> None:
     """Step-0 prices, sales, staff, cash, role thresholds, job-seekers and ages of the
     firms just created (rows ``rows``), and the national layer mix."""
     p, f = model.p, model.firms
-    layer_a, logcap_a, n = f.layer[rows], f.logcap[rows], rows.size
+    layer_a, logcap_a = f.layer[rows], f.logcap[rows]
 
     update_prices(model, rows)
     sales = initial_allocation(model, rows)
@@ -177,7 +178,8 @@ def _initial_state(model: PhaseModel, rows: np.ndarray, rng: np.random.Generator
         if (layer_a == lay).any() else np.inf for lay in range(3)])
     employed = model.employed_by_region()
     model.talent.seekers[:] = np.floor(employed * p["calibration.initial_seeker_ratio"])
-    ages = np.floor(rng.exponential(p["calibration.mean_initial_age"], n))
+    ages = np.floor(p["calibration.mean_initial_age"]
+                    * model.draws("init.age").exponential(f.key[rows]))
     ages[list(model.leader_rows.values())] = np.maximum(
         ages[list(model.leader_rows.values())], 40.0)
     f.born[rows] = -ages.astype(np.int64)

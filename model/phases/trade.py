@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.markets import Allocation, allocate, draw_projects, realized_share, sample_sellers
+from model.keyed_choice import Options
+from model.markets import Allocation, allocate, project_values, project_wins, realized_share
 from model.markets import seller_weights as weights_of
 from model.phases.labour import capacity
 from model.phases.view import PhaseModel
@@ -119,21 +120,17 @@ def _final_market(model: PhaseModel, app: np.ndarray) -> tuple[np.ndarray, np.nd
     alloc_final = allocate(w_app, f.region[app], smooth, home)
     integrator = f.segment[app] == Segment.INTEGRATORS
     w_proj = seller_weights(model, app, p["market.integrator_project_bonus"] * integrator)
-    rng = model.stream("projects")
-    proj_region, sizes = draw_projects(rng, proj_budget, p["demand.project_mean"],
-                                       p["demand.project_tail"])
     proj_bonus = p["market.project_home_bias"] + lv.local_preference
-    winners = sample_sellers(rng, w_proj, f.region[app], proj_region, proj_bonus)
+    wins = project_wins(model.draws("projects"), model.keyed.region_keys(), f.key[app], w_proj,
+                        f.region[app], proj_budget / p["demand.project_mean"], proj_bonus)
     # firms plan on the expected value of project demand, not on lumpy wins
     proj_expected = allocate(w_proj, f.region[app], proj_budget, proj_bonus).sales
-    ok = winners >= 0
-    won_value = np.bincount(winners[ok], sizes[ok], minlength=app.size)
-    won = np.zeros(app.size, dtype=bool)
-    won[winners[ok]] = True
-    local_int = ok.copy()
-    local_int[ok] = integrator[winners[ok]] & (f.region[app][winners[ok]] == proj_region[ok])
-    stats.projects[:] = np.bincount(proj_region, minlength=n_r)
-    stats.projects_local_integrator[:] = np.bincount(proj_region[local_int], minlength=n_r)
+    won_value = project_values(model.draws("projects.size"), f.key[app], wins.own + wins.other,
+                               p["demand.project_mean"], p["demand.project_tail"])
+    won = (wins.own + wins.other) > 0
+    stats.projects[:] = wins.by_buyer
+    stats.projects_local_integrator[:] = np.bincount(f.region[app], wins.own * integrator,
+                                                     minlength=n_r)
     scen_value = _scenario_projects(model, app, w_proj, won)
     f.backlog[app] += won_value + scen_value
     duration = p["demand.project_duration"]
@@ -205,14 +202,18 @@ def _scenario_projects(model: PhaseModel, app: np.ndarray, w_proj: np.ndarray,
     """Government-opened application scenarios, won by local application firms only."""
     lv, f, p = model.levers, model.firms, model.p
     sales = np.zeros(app.size)
-    for r in np.flatnonzero(lv.scenario_budget > 0):
-        local = np.flatnonzero(f.region[app] == r)
+    funded = np.flatnonzero(lv.scenario_budget > 0)
+    if funded.size == 0:
+        return sales
+    options = Options(f.region[app], f.key[app], w_proj, model.n_regions)
+    for r in funded:
         count = int(lv.scenario_budget[r] // p["demand.project_mean"])
-        if local.size == 0 or count == 0:
+        if options.end[r] == options.start[r] or count == 0:
             continue
-        rng = model.stream(f"policy.{model.region_names[r]}.integrator_support")
-        w = w_proj[local]
-        pick = local[rng.choice(local.size, size=count, p=w / w.sum())]
+        # the region's j-th opened scenario of the quarter is keyed by (region, j)
+        draws = model.draws(f"policy.{model.region_names[r]}.integrator_support")
+        slots = model.keyed.cell_keys(np.full(count, r), np.arange(count))
+        pick = options.choose(draws.hashes(slots), within=np.full(count, r))
         np.add.at(sales, pick, p["demand.project_mean"])
         won[pick] = True
         spent = count * p["demand.project_mean"]

@@ -18,6 +18,7 @@ from agents.firms import Firm
 from agents.plugin import PluginAgent
 from agents.policy import PolicyAgent
 from agents.talent import University
+from model.keyed import KeyedStreams
 from model.protocol import AgentModel
 from model.state.quarter import Counts, MarketStats
 
@@ -54,6 +55,7 @@ class PhaseModel(AgentModel, Protocol):
     pending: list[Any]
     next_group: int
     region_rows: dict[str, np.ndarray]
+    keyed: KeyedStreams
 
     def register_firms(self, agents: list[Firm]) -> None:
         """Map firms' table rows to their agents."""

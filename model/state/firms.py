@@ -13,6 +13,7 @@ from model.vocab import TIERS
 #: Per-firm scalar columns and their dtypes (all arrays have one entry per row).
 FIRM_COLUMNS: dict[str, type] = {
     "alive": bool,
+    "key": np.uint64,  # identity fixed at birth: keys the firm's random draws (model.keyed)
     "agent_id": np.int64,
     "group": np.int64,
     "region": np.int64,
@@ -91,6 +92,26 @@ class FirmTable:
         for name, val in values.items():
             getattr(self, name)[rows] = val
         return rows
+
+    def compact(self) -> np.ndarray:
+        """Drop dead rows, keeping the live rows' order; returns the map ``old row -> new
+        row`` (-1 for a dead row) for whoever holds row indices (suppliers here are
+        remapped, links to dead firms become -1).
+
+        Rows are positions only: a firm's draws come from its ``key``, and every phase works
+        on the live rows in row order, so compacting changes no result (tested).
+        """
+        keep = self.live()
+        remap = np.full(self.n + 1, -1, dtype=np.int64)  # index -1 (an empty slot) stays -1
+        remap[keep] = np.arange(keep.size)
+        for name in (*FIRM_COLUMNS, *TIER_COLUMNS, "suppliers"):
+            col = getattr(self, name)
+            col[: keep.size] = col[keep]
+            col[keep.size: self.n] = -1 if name == "suppliers" else 0
+        sup = self.suppliers[: keep.size]
+        sup[:] = remap[sup]
+        self.n = keep.size
+        return remap[: -1]
 
     def live(self) -> np.ndarray:
         """Row indices of live firms, in row (creation) order."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.keyed import Keyed, pair_keys
 from model.vocab import TIERS
 
 GENERAL, HIGH_END, COMPOSITE = 0, 1, 2
@@ -90,18 +91,22 @@ class TalentStock:
         self.flows["upgrades_out"][:, GENERAL] += out
         self.flows["upgrades_in"] += moved
 
-    def retire(self, rng: np.random.Generator, rate: float) -> None:
-        """Retire each job-seeker with probability ``rate`` (employees: see model.phases.labour)."""
-        gone = rng.binomial(self.seekers, rate)
+    def retire(self, draws: Keyed, region_keys: np.ndarray, rate: float) -> None:
+        """Retire each job-seeker with probability ``rate`` (employees: see
+        model.phases.labour); the count of each (region, tier) is keyed by both."""
+        gone = draws.binomial(pair_keys(region_keys[:, None], np.arange(len(TIERS))[None, :]),
+                              self.seekers, rate)
         self.seekers -= gone
         self.flows["retirements"] += gone
 
-    def migrate(self, rng: np.random.Generator, utility: np.ndarray, mobility: float,
-                movers_subsidised: np.ndarray) -> np.ndarray:
+    def migrate(self, draws: Keyed, region_keys: np.ndarray, utility: np.ndarray,
+                mobility: float, movers_subsidised: np.ndarray) -> np.ndarray:
         """Move job-seekers between regions.
 
         Args:
-            rng: The migration stream.
+            draws: The migration draws; counts are keyed by (origin, tier), destinations
+                by (origin, tier) and the destinations' tree (``Keyed.multinomial``).
+            region_keys: The regions' keys.
             utility: (tiers, origin, destination) utilities; staying included on the diagonal.
             mobility: Share of seekers who consider moving this quarter.
             movers_subsidised: (regions, tiers) output: arrivals eligible for introduction
@@ -112,12 +117,14 @@ class TalentStock:
         """
         n_regions = self.seekers.shape[0]
         moves = np.zeros((n_regions, n_regions, len(TIERS)), dtype=np.int64)
-        considering = rng.binomial(self.seekers, mobility)
-        for k in range(len(TIERS)):
-            u = utility[k]
-            p = np.exp(u - u.max(axis=1, keepdims=True))
-            p /= p.sum(axis=1, keepdims=True)
-            moves[:, :, k] = rng.multinomial(considering[:, k], p)
+        cells = pair_keys(region_keys[:, None], np.arange(len(TIERS))[None, :])
+        considering = draws.binomial(cells, self.seekers, mobility, slot=0)
+        p = np.exp(utility - utility.max(axis=2, keepdims=True))  # (tier, origin, dest)
+        p /= p.sum(axis=2, keepdims=True)
+        p = p.transpose(1, 0, 2).reshape(-1, n_regions)  # rows: (origin, tier)
+        stay = np.repeat(np.arange(n_regions), len(TIERS))  # rows (origin, tier): stay first
+        flat = draws.multinomial(cells.ravel(), considering.ravel(), p, slot=1, first=stay)
+        moves[:] = flat.reshape(n_regions, len(TIERS), n_regions).transpose(0, 2, 1)
         idx = np.arange(n_regions)
         moves[idx, idx, :] = 0
         outflow = moves.sum(axis=1)

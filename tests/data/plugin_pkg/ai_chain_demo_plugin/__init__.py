@@ -73,8 +73,9 @@ class ResearchInstitute(PluginAgent):
             return
         w = np.exp(f.logcap[rows])
         k = self.settings["links"]
-        a = self.rng_stream.choice(rows, size=k, p=w / w.sum())
-        b = self.rng_stream.choice(rows, size=k, p=w / w.sum())
+        slots = self.slot_keys(k)  # the agent's j-th brokered link of the quarter
+        a = rows[self.draws.choice(slots, f.key[rows], w, slot=0)]
+        b = rows[self.draws.choice(slots, f.key[rows], w, slot=1)]
         before = len(model.partners)
         model.partners.add(a, b)
         self.brokered = len(model.partners) - before

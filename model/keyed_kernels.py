@@ -1,0 +1,132 @@
+"""Compiled loops of the keyed draws (numba): inverse-CDF searches and trie descents.
+
+These loops run a data-dependent number of steps per entry (a count's search, a chooser's
+descent), which numpy can only do as many passes over shrinking arrays. They use integer
+arithmetic and IEEE additions, multiplications, divisions and comparisons only (numba's
+default, without fast-math: no reassociation, no fused multiply-add), so they give the same
+bits on every x86-64 machine; transcendental functions (``exp``, ``log``) stay in numpy,
+whose kernels :mod:`model.numerics` pins. ``cache=True`` keeps the compiled code beside
+this file (or in ``NUMBA_CACHE_DIR``), so a process compiles them once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(cache=True, inline="always")
+def _mix(z):  # pragma: no cover - compiled
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
+def _uniform(h):  # pragma: no cover - compiled
+    return (np.float64(h >> np.uint64(11)) + 0.5) * 1.1102230246251565e-16
+
+
+@njit(cache=True)
+def search_from_zero(u, pmf0, a, binomial, scale, cap):  # pragma: no cover - compiled
+    """``min{k : Σ_{j<=k} pmf(j) >= u}`` with ``pmf(k+1) = pmf(k)·(a - [binomial] k)·
+    scale / (k + 1)``, capped at ``cap``."""
+    out = np.zeros(u.size, dtype=np.int64)
+    for i in range(u.size):
+        pmf = pmf0[i]
+        cdf = pmf
+        k = 0
+        while u[i] > cdf and k < cap[i]:
+            if binomial:
+                pmf = pmf * ((a[i] - k) * (scale[i] / (k + 1)))
+            else:
+                pmf = pmf * (a[i] * (scale[i] / (k + 1)))
+            cdf = cdf + pmf
+            k += 1
+        out[i] = k
+    return out
+
+
+@njit(cache=True)
+def walk(u, k0, cdf0, pmf0, a, binomial, scale, cap):  # pragma: no cover - compiled
+    """From a guess ``k0`` with ``cdf0 = F(k0)`` and ``pmf0 = P(k0)``: the quantile
+    ``min{k : F(k) >= u}`` (down while ``F(k-1) >= u``, up while ``F(k) < u``); the
+    recurrence is that of :func:`search_from_zero`."""
+    out = np.empty(u.size, dtype=np.int64)
+    for i in range(u.size):
+        k, cdf, pmf = k0[i], cdf0[i], pmf0[i]
+        while k > 0 and cdf - pmf >= u[i]:
+            cdf = cdf - pmf
+            if binomial:
+                pmf = pmf * (k / ((a[i] - k + 1) * scale[i]))
+            else:
+                pmf = pmf * (k / (a[i] * scale[i]))
+            k -= 1
+        while cdf < u[i] and k < cap[i]:
+            if binomial:
+                pmf = pmf * ((a[i] - k) * (scale[i] / (k + 1)))
+            else:
+                pmf = pmf * (a[i] * (scale[i] / (k + 1)))
+            k += 1
+            cdf = cdf + pmf
+        out[i] = k
+    return out
+
+
+@njit(cache=True)
+def descend(code, cum, hashes, lo, hi, levels):  # pragma: no cover - compiled
+    """Each chooser's position in ``[lo, hi)`` of the sorted ``code``: at every node, the
+    split where the codes' highest differing bit ``b`` flips; the lower half with
+    probability ``W(lower) / W(node)`` against the chooser's uniform for level ``b``."""
+    out = np.empty(hashes.size, dtype=np.int64)
+    for i in range(hashes.size):
+        left, h = lo[i], hi[i]
+        while h - left > 1:
+            diff = code[left] ^ code[h - 1]
+            if diff == 0:  # equal codes (a key clash): the first in key order
+                h = left + 1
+                break
+            bit = 63
+            while (diff >> np.uint64(bit)) == 0:
+                bit -= 1
+            top = (code[h - 1] >> np.uint64(bit)) << np.uint64(bit)
+            a, b = left, h - 1  # first position in [left, h) with code >= top (binary search)
+            while a < b:
+                m = (a + b) // 2
+                if code[m] < top:
+                    a = m + 1
+                else:
+                    b = m
+            split = a
+            u = _uniform(_mix(hashes[i] ^ levels[bit]))
+            if u * (cum[h] - cum[left]) < cum[split] - cum[left]:
+                h = split
+            else:
+                left = split
+        out[i] = left
+    return out
+
+
+@njit(cache=True)
+def descend_groups(gw, hashes, n_groups, levels):  # pragma: no cover - compiled
+    """Each chooser's group by a descent over the bits of the group index, with the
+    cumulative group weights ``gw`` (length ``n_groups + 1``)."""
+    out = np.empty(hashes.size, dtype=np.int64)
+    top = 0
+    while (1 << (top + 1)) < n_groups:
+        top += 1
+    for i in range(hashes.size):
+        lo = 0
+        for b in range(top, -1, -1):
+            mid = lo + (1 << b)
+            hi = min(lo + (2 << b), n_groups)
+            if mid >= hi:
+                continue
+            u = _uniform(_mix(hashes[i] ^ levels[b]))
+            if not u * (gw[hi] - gw[lo]) < gw[mid] - gw[lo]:
+                lo = mid
+        out[i] = lo
+    return out
