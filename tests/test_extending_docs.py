@@ -77,3 +77,16 @@ def test_extending_guide_names_existing_files_and_every_example():
         assert (REPO / path).exists(), path
     for example in (REPO / "examples").iterdir():
         assert f"examples/{example.name}" in text, example.name
+
+
+def test_versions_move_in_step():
+    """The package version, CITATION.cff's version and the changelog agree, and the
+    changelog has an entry for the current model version (bumped whenever stored
+    fixed-seed results are regenerated)."""
+    from model import MODEL_VERSION
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    cff = yaml.safe_load((REPO / "CITATION.cff").read_text())
+    assert str(cff["version"]) == version
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    assert f"## {version} (model version {MODEL_VERSION})" in changelog

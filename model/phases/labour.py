@@ -105,7 +105,7 @@ def match(model: PhaseModel, rows: np.ndarray) -> None:
         ratio = np.divide(available, total_vac, out=np.zeros(n_r), where=total_vac > 0)
         ratio = np.minimum(ratio, 1.0)
         hires = _apportion(vac[:, k] * ratio[reg], reg, np.minimum(available, total_vac),
-                           f.key[rows])
+                           f.born[rows], f.key[rows])
         emp[:, k] += hires
         hired = np.bincount(reg, hires, minlength=n_r).astype(np.int64)
         t.seekers[:, k] -= hired
@@ -114,10 +114,12 @@ def match(model: PhaseModel, rows: np.ndarray) -> None:
     f.employees[rows] = emp
 
 
-def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray,
+def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray, born: np.ndarray,
                ident: np.ndarray) -> np.ndarray:
     """Round ``quota`` to integers so each group's sum is ``floor(totals[group])``
-    (largest remainders first; ties by ``ident``, the firms' keys, never by row)."""
+    (largest remainders first; ties to the older firm, then by identity key: never by
+    row. Ties are common, equal vacancies in a region give equal remainders, and seniority
+    is the rule the model was calibrated with, when rows were in order of creation)."""
     base = np.floor(quota).astype(np.int64)
     frac = quota - base
     left = np.floor(totals).astype(np.int64) - np.bincount(group, base, minlength=totals.size
@@ -134,8 +136,8 @@ def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray,
     order = cand[by_frac[np.argsort(group[cand][by_frac].astype(small), kind="stable")]]
     g_sorted = group[order]
     tied = (g_sorted[1:] == g_sorted[:-1]) & (frac[order][1:] == frac[order][:-1])
-    if tied.any():  # equal remainders in a group: the order of identity keys decides
-        order = cand[np.lexsort((ident[cand], -frac[cand], group[cand]))]
+    if tied.any():  # equal remainders in a group: the older firm, then the smaller key
+        order = cand[np.lexsort((ident[cand], born[cand], -frac[cand], group[cand]))]
         g_sorted = group[order]
     start = np.searchsorted(g_sorted, np.arange(totals.size))
     rank = np.arange(order.size) - start[g_sorted]
