@@ -26,12 +26,14 @@ API: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("model.reporters", ("register_reporter", "Context", "Reporter", "ratio")),
     ("model.params", ("Param",)),
     ("model.protocol", ("AgentModel", "RegionAgent")),
+    ("model.keyed", ("Keyed", "KeyedStreams", "pair_keys", "ident", "ident_array")),
     ("model.scenario", ("load_scenario", "Scenario", "ScenarioError", "parse_set",
                         "shipped_presets")),
     ("model.model", ("IndustryModel",)),
 )
 MODEL_MEMBERS = ("step", "finalize", "region_rows", "firm_rows", "snapshot", "local_rows",
-                 "firm_at", "grant", "charge", "employed_by_region", "talent_stock",
+                 "firm_at", "draws", "compact", "grant", "charge", "employed_by_region",
+                 "talent_stock",
                  "observed", "demand_level", "final_demand")
 SECTIONS = ("Args", "Arguments", "Attributes", "Returns", "Yields", "Raises")
 _SECTION = re.compile("^(" + "|".join(SECTIONS) + r"):\s*$")
