@@ -24,6 +24,7 @@ Usage::
     python benchmarks/paired_variance.py CHECKOUT [--seeds 20] [--set arms|design] \
         [--jobs 2] [--out results.json]
     python benchmarks/paired_variance.py --compare BEFORE.json AFTER.json
+    python benchmarks/paired_variance.py --replications BEFORE.json AFTER.json  # design set
 """
 
 from __future__ import annotations
@@ -162,6 +163,39 @@ def compare(before_path: str, after_path: str) -> None:
               f"{ratio:>10.3g}{a[key]['mean']:>13.4g}{b[key]['mean']:>12.4g}")
 
 
+def replications(before_path: str, after_path: str, outcome: str = "base_tech_firms",
+                 quarter: int = 40) -> None:
+    """For every pair of the design's packages: the replications the new model needs for
+    the primary outcome's paired t interval to be as narrow as the old model's with as
+    many seeds as the old run had."""
+    before = json.loads(Path(before_path).read_text())["results"]
+    after = json.loads(Path(after_path).read_text())["results"]
+    n_ref = len(next(iter(before.values())))
+
+    def sd(results: dict, a: str, b: str) -> float:
+        d = [x[str(quarter)][outcome] - y[str(quarter)][outcome]
+             for x, y in zip(results[a], results[b], strict=True)]
+        return float(np.std(d, ddof=1))
+
+    rows = []
+    names = list(before)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            s0, s1 = sd(before, a, b), sd(after, a, b)
+            rows.append((a, b, s0, s1, replications_for(s0, n_ref, s1)))
+    print(f"{outcome} at quarter {quarter}: sd of paired differences, {n_ref} seeds before "
+          f"and {len(next(iter(after.values())))} after\n")
+    print(f"{'policy':<20}{'reference':<20}{'sd before':>10}{'sd after':>10}{'var ratio':>10}"
+          f"{'n needed':>9}")
+    for a, b, s0, s1, n in rows:
+        ratio = (s0 / s1) ** 2 if s1 > 0 else math.inf
+        print(f"{a:<20}{b:<20}{s0:>10.3g}{s1:>10.3g}{ratio:>10.3g}{n:>9}")
+    needed = [r[4] for r in rows]
+    ratios = [(r[2] / r[3]) ** 2 for r in rows if r[3] > 0]
+    print(f"\nreplications needed: median {int(np.median(needed))}, max {max(needed)} "
+          f"(over {len(rows)} pairs); variance ratio median {np.median(ratios):.3g}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkout", nargs="?")
@@ -171,9 +205,14 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out")
     parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"))
+    parser.add_argument("--replications", nargs=2, metavar=("BEFORE", "AFTER"),
+                        help="design results: replications needed for equal interval widths")
     args = parser.parse_args()
     if args.compare:
         compare(*args.compare)
+        return
+    if args.replications:
+        replications(*args.replications)
         return
     root = Path(args.checkout).resolve()
     arms = ARMS if args.set == "arms" else design_arms(root)
