@@ -49,14 +49,17 @@ def binomial_icdf(u: np.ndarray, n: np.ndarray | int, prob: np.ndarray | float
     u = np.asarray(u, dtype=float)
     flat = u.ravel()
     n = np.broadcast_to(np.asarray(n, dtype=np.int64), u.shape).ravel()
-    p = np.broadcast_to(np.asarray(prob, dtype=float), u.shape).ravel()
+    scalar = np.ndim(prob) == 0
+    p = float(prob) if scalar else np.broadcast_to(np.asarray(prob, dtype=float),
+                                                   u.shape).ravel()
     out = np.zeros(flat.size, dtype=np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         pmf0 = np.exp(n * np.log1p(-p))  # P(0); n = 0 or p = 0: 1, so the count is 0
     go = np.flatnonzero(flat > pmf0)  # the entries with at least one
     if not go.size:
         return out.reshape(u.shape)
-    ng, pg, ug = n[go], p[go], flat[go]
+    ng, ug = n[go], flat[go]
+    pg = np.full(go.size, p) if scalar else p[go]
     full = pg >= 1.0
     out[go[full]] = ng[full]
     small = ~full & (ng * pg <= SEARCH_MEAN) & (pg <= 0.5)

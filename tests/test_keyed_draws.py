@@ -9,7 +9,7 @@ from scipy import stats
 from model.keyed import KeyedStreams, branch_keys, ident, ident_array
 from model.keyed_choice import Options
 from model.keyed_laws import binomial_icdf, poisson_icdf
-from model.phases.labour import _apportion
+from model.phases.labour import _apportion, tie_order
 
 N = 200_000
 STREAMS = KeyedStreams(20230101, ["Beijing", "Shanxi", "Henan"])
@@ -194,11 +194,12 @@ def test_remainders_are_apportioned_by_seniority_and_identity_not_by_row():
     quota = np.array([0.5, 0.5, 0.5, 0.5, 1.0])
     group = np.zeros(5, dtype=np.int64)
     born = np.array([3, 3, -2, 3, 0])
-    ident_keys = np.array([30, 10, 50, 20, 40], dtype=np.uint64)
-    out = _apportion(quota, group, np.array([3.0]), born, ident_keys)
+    ident_keys = np.array([30, 10, 50, 20, 40], dtype=np.uint64) << np.uint64(40)
+    out = _apportion(quota, group, np.array([3.0]), tie_order(born, ident_keys))
     # two extra units among four tied remainders: the oldest firm, then the smaller key
     np.testing.assert_array_equal(out, [0, 1, 1, 0, 1])
     for perm in (np.array([2, 0, 4, 1, 3]), np.array([4, 3, 2, 1, 0])):
         np.testing.assert_array_equal(
-            _apportion(quota[perm], group, np.array([3.0]), born[perm], ident_keys[perm]),
+            _apportion(quota[perm], group, np.array([3.0]),
+                       tie_order(born[perm], ident_keys[perm])),
             out[perm])

@@ -98,6 +98,7 @@ def match(model: PhaseModel, rows: np.ndarray) -> None:
     emp -= fired
     vac = np.maximum(desired - emp, 0)
     t.hires[:] = 0
+    seniority = tie_order(f.born[rows], f.key[rows])
     for k in range(len(TIERS)):
         t.seekers[:, k] += np.bincount(reg, fired[:, k], minlength=n_r).astype(np.int64)
         total_vac = np.bincount(reg, vac[:, k], minlength=n_r)
@@ -105,7 +106,7 @@ def match(model: PhaseModel, rows: np.ndarray) -> None:
         ratio = np.divide(available, total_vac, out=np.zeros(n_r), where=total_vac > 0)
         ratio = np.minimum(ratio, 1.0)
         hires = _apportion(vac[:, k] * ratio[reg], reg, np.minimum(available, total_vac),
-                           f.born[rows], f.key[rows])
+                           seniority)
         emp[:, k] += hires
         hired = np.bincount(reg, hires, minlength=n_r).astype(np.int64)
         t.seekers[:, k] -= hired
@@ -114,31 +115,38 @@ def match(model: PhaseModel, rows: np.ndarray) -> None:
     f.employees[rows] = emp
 
 
-def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray, born: np.ndarray,
-               ident: np.ndarray) -> np.ndarray:
+def tie_order(born: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Positions in the order ties are broken: the older firm first, then the smaller
+    identity key (one sort of ``born · 2^40 + key >> 24``; keys that agree in their top 40
+    bits as well, about one pair in 10^8 per call, keep the order of their positions)."""
+    code = ((born.astype(np.int64) + (1 << 22)).astype(np.uint64) << np.uint64(40)) | (
+        key >> np.uint64(24))
+    return np.argsort(code, kind="stable")
+
+
+def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray,
+               tie: np.ndarray) -> np.ndarray:
     """Round ``quota`` to integers so each group's sum is ``floor(totals[group])``
-    (largest remainders first; ties to the older firm, then by identity key: never by
-    row. Ties are common, equal vacancies in a region give equal remainders, and seniority
-    is the rule the model was calibrated with, when rows were in order of creation)."""
+    (largest remainders first; ties in the order ``tie`` (:func:`tie_order`: the older
+    firm, then by identity key; never by row). Ties are common, equal vacancies in a
+    region give equal remainders, and seniority is the rule the model was calibrated with,
+    when rows were in order of creation)."""
     base = np.floor(quota).astype(np.int64)
     frac = quota - base
     left = np.floor(totals).astype(np.int64) - np.bincount(group, base, minlength=totals.size
                                                              ).astype(np.int64)
     if left.max(initial=0) <= 0:
         return base
-    cand = np.flatnonzero((frac > 0) & (left[group] > 0))  # fractional, in a group with room
+    ok = (frac > 0) & (left[group] > 0)  # fractional, in a group with room
+    cand = tie[ok[tie]]  # candidates in tie order
     if cand.size == 0:
         return base
-    # by group, then largest remainder; stable sorts keep ties in row order (the group
+    # by group, then largest remainder; stable sorts keep ties in tie order (the group
     # index as int16 lets numpy use its linear-time radix sort)
     by_frac = np.argsort(-frac[cand], kind="stable")
     small = np.int16 if totals.size < 2**15 else np.int64
     order = cand[by_frac[np.argsort(group[cand][by_frac].astype(small), kind="stable")]]
     g_sorted = group[order]
-    tied = (g_sorted[1:] == g_sorted[:-1]) & (frac[order][1:] == frac[order][:-1])
-    if tied.any():  # equal remainders in a group: the older firm, then the smaller key
-        order = cand[np.lexsort((ident[cand], born[cand], -frac[cand], group[cand]))]
-        g_sorted = group[order]
     start = np.searchsorted(g_sorted, np.arange(totals.size))
     rank = np.arange(order.size) - start[g_sorted]
     base[order[rank < left[g_sorted]]] += 1
