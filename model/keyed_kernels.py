@@ -51,6 +51,41 @@ def search_from_zero(u, pmf0, a, binomial, scale, cap):  # pragma: no cover - co
 
 
 @njit(cache=True)
+def binomial_small(u, n, p, search_mean):  # pragma: no cover - compiled
+    """Binomial quantiles ``min{k : F(k) >= u}`` of the entries with ``n·p <= search_mean``
+    and ``p <= 0.5``, searched from zero; ``P(0) = (1 - p)^n`` by repeated squaring
+    (multiplications only). Returns the counts and a mask of the entries left for the
+    large-mean path (their count is 0 here)."""
+    out = np.zeros(u.size, dtype=np.int64)
+    large = np.zeros(u.size, dtype=np.bool_)
+    for i in range(u.size):
+        ni, pi = n[i], p[i]
+        if ni <= 0 or pi <= 0.0:
+            continue
+        if pi >= 1.0:
+            out[i] = ni
+            continue
+        if ni * pi > search_mean or pi > 0.5:
+            large[i] = True
+            continue
+        q, e, pmf = 1.0 - pi, ni, 1.0
+        while e > 0:  # pmf = q ** ni
+            if e & 1:
+                pmf *= q
+            q *= q
+            e >>= 1
+        cdf = pmf
+        odds = pi / (1.0 - pi)
+        k = 0
+        while u[i] > cdf and k < ni:
+            pmf = pmf * ((ni - k) * (odds / (k + 1)))
+            cdf = cdf + pmf
+            k += 1
+        out[i] = k
+    return out, large
+
+
+@njit(cache=True)
 def walk(u, k0, cdf0, pmf0, a, binomial, scale, cap):  # pragma: no cover - compiled
     """From a guess ``k0`` with ``cdf0 = F(k0)`` and ``pmf0 = P(k0)``: the quantile
     ``min{k : F(k) >= u}`` (down while ``F(k-1) >= u``, up while ``F(k) < u``); the

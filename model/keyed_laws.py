@@ -3,10 +3,11 @@
 A count drawn as ``F^{-1}(u) = min{k : F(k) >= u}`` from the entity's own uniform ``u``
 moves by at most one when its mean moves a little, and only for the entities whose ``u``
 lies between the old and the new ``F(k)``: paired runs stay paired. Means up to
-:data:`SEARCH_MEAN` are searched from zero with the probability recurrence; larger means
-start from a normal approximation, take the exact CDF there (scipy's ``pdtr`` / ``bdtr``)
-and walk to the quantile with the same recurrence (a step or two). The loops are compiled
-(:mod:`model.keyed_kernels`); ``exp`` and ``log`` are numpy's.
+:data:`SEARCH_MEAN` are searched from zero with the probability recurrence (binomial: from
+``P(0) = (1-p)^n`` by repeated squaring); larger means start from a normal approximation,
+take the exact CDF there (scipy's ``pdtr`` / ``bdtr``) and walk to the quantile with the
+same recurrence (a step or two). The loops are compiled (:mod:`model.keyed_kernels`);
+``exp`` and ``log`` are numpy's.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from model import keyed_kernels as kk
 
 #: Means up to this are searched from zero; larger ones start from a normal guess.
-SEARCH_MEAN = 40.0
+SEARCH_MEAN = 200.0
 
 
 def poisson_icdf(u: np.ndarray, lam: np.ndarray | float) -> np.ndarray:
@@ -48,35 +49,18 @@ def binomial_icdf(u: np.ndarray, n: np.ndarray | int, prob: np.ndarray | float
     """``min{k : P(Binomial(n, prob) <= k) >= u}`` elementwise (``n >= 0``, prob in [0, 1])."""
     u = np.asarray(u, dtype=float)
     flat = u.ravel()
-    n = np.broadcast_to(np.asarray(n, dtype=np.int64), u.shape).ravel()
-    scalar = np.ndim(prob) == 0
-    p = float(prob) if scalar else np.broadcast_to(np.asarray(prob, dtype=float),
-                                                   u.shape).ravel()
-    out = np.zeros(flat.size, dtype=np.int64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pmf0 = np.exp(n * np.log1p(-p))  # P(0); n = 0 or p = 0: 1, so the count is 0
-    go = np.flatnonzero(flat > pmf0)  # the entries with at least one
-    if not go.size:
-        return out.reshape(u.shape)
-    ng, ug = n[go], flat[go]
-    pg = np.full(go.size, p) if scalar else p[go]
-    full = pg >= 1.0
-    out[go[full]] = ng[full]
-    small = ~full & (ng * pg <= SEARCH_MEAN) & (pg <= 0.5)
-    if small.any():
-        ps = pg[small]
-        out[go[small]] = kk.search_from_zero(ug[small], pmf0[go[small]],
-                                             ng[small].astype(float), True,
-                                             ps / (1.0 - ps), ng[small])
-    large = np.flatnonzero(~full & ~small)
-    if large.size:
+    n = np.ascontiguousarray(np.broadcast_to(np.asarray(n, dtype=np.int64), u.shape)).ravel()
+    p = np.ascontiguousarray(np.broadcast_to(np.asarray(prob, dtype=float), u.shape)).ravel()
+    out, large = kk.binomial_small(flat, n, p, SEARCH_MEAN)
+    if large.any():
         from scipy.special import bdtr, gammaln, ndtri
 
-        ul, nl, pl = ug[large], ng[large], pg[large]
+        idx = np.flatnonzero(large)
+        ul, nl, pl = flat[idx], n[idx], p[idx]
         sd = np.sqrt(nl * pl * (1.0 - pl))
         k = np.clip(np.floor(nl * pl + sd * ndtri(ul)), 0, nl).astype(np.int64)
         pmf = np.exp(gammaln(nl + 1.0) - gammaln(k + 1.0) - gammaln(nl - k + 1.0)
                      + k * np.log(pl) + (nl - k) * np.log1p(-pl))
-        out[go[large]] = kk.walk(ul, k, bdtr(k, nl, pl), pmf, nl.astype(float), True,
-                                 pl / (1.0 - pl), nl)
+        out[idx] = kk.walk(ul, k, bdtr(k, nl, pl), pmf, nl.astype(float), True,
+                           pl / (1.0 - pl), nl)
     return out.reshape(u.shape)
