@@ -24,6 +24,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from model import keyed_kernels as kk
 from model.keyed_choice import Options
 from model.keyed_hash import (
     MASK,
@@ -60,13 +61,16 @@ class Keyed:
         self.prefix = prefix
 
     def hashes(self, keys: np.ndarray, slot: int = 0) -> np.ndarray:
-        """The raw 64-bit hashes of ``(prefix, slot, key)``."""
+        """The raw 64-bit hashes ``mix(key ^ chain(prefix, slot))``."""
+        keys = np.asarray(keys, dtype=np.uint64)
         base = np.uint64(chain(self.prefix, slot))
-        return mix(np.asarray(keys, dtype=np.uint64) ^ base)
+        return kk.hash_keys(keys.ravel(), base).reshape(keys.shape)
 
     def uniform(self, keys: np.ndarray, slot: int = 0) -> np.ndarray:
-        """One uniform in (0, 1) per key."""
-        return to_uniform(self.hashes(keys, slot))
+        """One uniform in (0, 1) per key (``to_uniform`` of :meth:`hashes`)."""
+        keys = np.asarray(keys, dtype=np.uint64)
+        base = np.uint64(chain(self.prefix, slot))
+        return kk.uniform_keys(keys.ravel(), base).reshape(keys.shape)
 
     def bernoulli(self, keys: np.ndarray, prob: np.ndarray | float, slot: int = 0
                   ) -> np.ndarray:
@@ -154,6 +158,8 @@ class Keyed:
         np.cumsum(probs, axis=1, out=cum[:, 1:k + 1])
         cum[:, k + 1:] = cum[:, k:k + 1]
         counts = np.asarray(n, dtype=np.int64).reshape(m, 1)
+        # node j of the tree (heap numbering 1 .. width - 1) is keyed by (entity, j)
+        u_all = self.uniform(pair_keys(keys[:, None], np.arange(1, width)[None, :]), slot)
         for d in range(depth):
             nodes = 1 << d
             span = width >> d
@@ -161,8 +167,8 @@ class Keyed:
             total = cum[:, lo + span] - cum[:, lo]
             left_p = np.divide(cum[:, lo + span // 2] - cum[:, lo], total,
                                out=np.zeros((m, nodes)), where=total > 0)
-            u = self.uniform(pair_keys(keys[:, None], nodes + np.arange(nodes)[None, :]), slot)
-            left = binomial_icdf(u, counts, np.clip(left_p, 0.0, 1.0))
+            left = binomial_icdf(u_all[:, nodes - 1: 2 * nodes - 1], counts,
+                                 np.clip(left_p, 0.0, 1.0))
             counts = np.stack([left, counts - left], axis=2).reshape(m, 2 * nodes)
         return counts[:, :k]
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from model import keyed_kernels as kk
-from model.keyed_hash import mix, mix_int, to_uniform
+from model.keyed_hash import mix_int
 
 #: Hash constants of the trie levels (bit positions 0..63).
 _LEVEL = np.array([mix_int(0xC0FFEE + b) for b in range(64)], dtype=np.uint64)
@@ -59,6 +59,7 @@ class Options:
             self.code = code[self.order]
         g = group[self.order]
         self.cum = np.concatenate([[0.0], np.cumsum(np.asarray(weight, float)[self.order])])
+        self._trie: tuple[np.ndarray, ...] | None = None
         groups = np.arange(n_groups)
         self.start = np.searchsorted(g, groups, side="left")
         self.end = np.searchsorted(g, groups, side="right")
@@ -97,7 +98,10 @@ class Options:
         lo, hi = self.start[within[ok]].astype(np.int64), self.end[within[ok]].astype(np.int64)
         ok_mass = (hi > lo) & (self.cum[hi] > self.cum[lo])
         ok, lo, hi = ok[ok_mass], lo[ok_mass], hi[ok_mass]
-        out[ok] = self.order[self._descend(hashes[ok], lo, hi)]
+        if ok.size * 8 < self.size and self._trie is None:  # few choosers: no trie to build
+            out[ok] = self.order[self._descend(hashes[ok], lo, hi)]
+        else:
+            out[ok] = self.order[self._descend_groups(hashes[ok], within[ok])]
         return out
 
     def _group(self, hashes: np.ndarray, bonus_group: np.ndarray | None,
@@ -113,7 +117,7 @@ class Options:
             extra = np.asarray(boost, float) * (gw[bonus_group + 1] - gw[bonus_group])
             p_own = np.divide(extra, gw[-1] + extra, out=np.zeros(extra.size),
                               where=gw[-1] + extra > 0)
-            own = to_uniform(mix(hashes ^ _OWN_GROUP)) < p_own
+            own = kk.uniform_keys(hashes, _OWN_GROUP) < p_own
             out[own] = bonus_group[own]
             todo = np.flatnonzero(~own)
         if gw[-1] > 0 and todo.size:
@@ -121,8 +125,20 @@ class Options:
         return out
 
     def _descend(self, hashes: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Position (in sorted order) chosen by each chooser within its range [lo, hi)."""
+        """Position (in sorted order) chosen by each chooser within its range [lo, hi),
+        each node's split found by a binary search (for a few choosers; the same choices
+        as :meth:`_descend_groups`, tested)."""
         return kk.descend(self.code, self.cum, hashes, lo, hi, _LEVEL)
+
+    def _descend_groups(self, hashes: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """Position (in sorted order) chosen by each chooser within its group: the same
+        descent as :meth:`_descend` over the group's range, on the trie built once."""
+        if self._trie is None:
+            self._trie = kk.build_trie(self.code, self.start.astype(np.int64),
+                                       self.end.astype(np.int64))
+        lo, hi, split, bits, child, roots = self._trie
+        return kk.descend_trie(self.cum, lo, hi, split, bits, child, roots[groups], hashes,
+                               _LEVEL)
 
 
 def gumbel_argmax(utility: np.ndarray, gumbel: np.ndarray) -> np.ndarray:

@@ -31,6 +31,24 @@ def _uniform(h):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def hash_keys(keys, base):  # pragma: no cover - compiled
+    """``mix(key ^ base)`` for every key (a flat ``uint64`` array)."""
+    out = np.empty(keys.size, dtype=np.uint64)
+    for i in range(keys.size):
+        out[i] = _mix(keys[i] ^ base)
+    return out
+
+
+@njit(cache=True)
+def uniform_keys(keys, base):  # pragma: no cover - compiled
+    """The uniform of ``mix(key ^ base)`` for every key (a flat ``uint64`` array)."""
+    out = np.empty(keys.size, dtype=np.float64)
+    for i in range(keys.size):
+        out[i] = _uniform(_mix(keys[i] ^ base))
+    return out
+
+
+@njit(cache=True)
 def search_from_zero(u, pmf0, a, binomial, scale, cap):  # pragma: no cover - compiled
     """``min{k : Σ_{j<=k} pmf(j) >= u}`` with ``pmf(k+1) = pmf(k)·(a - [binomial] k)·
     scale / (k + 1)``, capped at ``cap``."""
@@ -142,6 +160,83 @@ def descend(code, cum, hashes, lo, hi, levels):  # pragma: no cover - compiled
             else:
                 left = split
         out[i] = left
+    return out
+
+
+@njit(cache=True)
+def build_trie(code, start, end):  # pragma: no cover - compiled
+    """The binary trie of the sorted ``code`` within each group ``[start[g], end[g])``.
+
+    A node is a range split where its codes' highest differing bit flips (the largest
+    ``msb(code[i] ^ code[i+1])`` over the range's adjacent pairs). Returns per node its
+    range ``lo, hi``, split position, bit and two children (``>= 0``: a node; ``< 0``: the
+    leaf ``-(position + 1)``), and each group's root (a child code, ``-1`` if empty).
+    """
+    n = code.size
+    top = np.full(max(n - 1, 1), -1, dtype=np.int64)
+    for i in range(n - 1):
+        diff = code[i] ^ code[i + 1]
+        bit = -1
+        while diff != 0:
+            diff >>= np.uint64(1)
+            bit += 1
+        top[i] = bit
+    size = max(n, 1)
+    lo = np.empty(size, dtype=np.int64)
+    hi = np.empty(size, dtype=np.int64)
+    split = np.empty(size, dtype=np.int64)
+    bits = np.empty(size, dtype=np.int64)
+    child = np.empty((size, 2), dtype=np.int64)
+    roots = np.full(start.size, -1, dtype=np.int64)
+    count = 0
+    stack = np.empty((size + start.size, 3), dtype=np.int64)  # (lo, hi, parent slot)
+    for g in range(start.size):
+        if end[g] <= start[g]:
+            continue
+        depth = 0
+        stack[0, 0], stack[0, 1], stack[0, 2] = start[g], end[g], -1
+        depth = 1
+        while depth > 0:
+            depth -= 1
+            a, b, slot = stack[depth, 0], stack[depth, 1], stack[depth, 2]
+            at, best = -1, -1
+            for i in range(a, b - 1):
+                if top[i] > best:
+                    at, best = i, top[i]
+            if b - a == 1 or best < 0:  # one option, or equal codes: the first
+                ref = -(a + 1)
+            else:
+                ref = count
+                lo[count], hi[count], split[count], bits[count] = a, b, at + 1, best
+                count += 1
+                stack[depth, 0], stack[depth, 1], stack[depth, 2] = at + 1, b, 2 * ref + 1
+                stack[depth + 1, 0], stack[depth + 1, 1] = a, at + 1
+                stack[depth + 1, 2] = 2 * ref
+                depth += 2
+            if slot < 0:
+                roots[g] = ref
+            else:
+                child[slot // 2, slot % 2] = ref
+    return lo[:count], hi[:count], split[:count], bits[:count], child[:count], roots
+
+
+@njit(cache=True)
+def descend_trie(cum, lo, hi, split, bits, child, start_ref, hashes, levels
+                 ):  # pragma: no cover - compiled
+    """Each chooser's position from its start node (``start_ref``, a child code): at every
+    node the lower half with probability ``W(lower) / W(node)`` against the chooser's
+    uniform for the node's bit."""
+    out = np.empty(hashes.size, dtype=np.int64)
+    for i in range(hashes.size):
+        ref = start_ref[i]
+        while ref >= 0:
+            left, h, s = lo[ref], hi[ref], split[ref]
+            u = _uniform(_mix(hashes[i] ^ levels[bits[ref]]))
+            if u * (cum[h] - cum[left]) < cum[s] - cum[left]:
+                ref = child[ref, 0]
+            else:
+                ref = child[ref, 1]
+        out[i] = -ref - 1
     return out
 
 

@@ -49,8 +49,10 @@ def binomial_icdf(u: np.ndarray, n: np.ndarray | int, prob: np.ndarray | float
     """``min{k : P(Binomial(n, prob) <= k) >= u}`` elementwise (``n >= 0``, prob in [0, 1])."""
     u = np.asarray(u, dtype=float)
     flat = u.ravel()
-    n = np.ascontiguousarray(np.broadcast_to(np.asarray(n, dtype=np.int64), u.shape)).ravel()
-    p = np.ascontiguousarray(np.broadcast_to(np.asarray(prob, dtype=float), u.shape)).ravel()
+    n = np.asarray(n, dtype=np.int64)
+    n = n.ravel() if n.shape == u.shape else np.broadcast_to(n, u.shape).ravel()
+    p = np.asarray(prob, dtype=float)
+    p = p.ravel() if p.shape == u.shape else np.broadcast_to(p, u.shape).ravel()
     out, large = kk.binomial_small(flat, n, p, SEARCH_MEAN)
     if large.any():
         from scipy.special import bdtr, gammaln, ndtri

@@ -291,9 +291,10 @@ class IndustryModel(mesa.Model):
         """(regions, tiers) people employed in live firms."""
         f = self.firms
         rows = f.live()
-        emp = f.employees[rows]
-        return np.stack([np.bincount(f.region[rows], emp[:, k], minlength=self.n_regions)
-                         for k in range(len(TIERS))], axis=1).astype(np.int64)
+        cell = (f.region[rows] * len(TIERS))[:, None] + np.arange(len(TIERS))
+        return np.bincount(cell.ravel(), f.employees[rows].ravel(),
+                           minlength=self.n_regions * len(TIERS)
+                           ).reshape(self.n_regions, len(TIERS)).astype(np.int64)
 
     def talent_stock(self) -> np.ndarray:
         """(regions, tiers) talent stock: employed + job-seekers."""

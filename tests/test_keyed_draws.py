@@ -173,6 +173,21 @@ def test_a_shuffle_of_the_rows_leaves_every_entitys_draws_and_choices_unchanged(
     np.testing.assert_array_equal(chosen, again)
 
 
+def test_the_trie_and_the_binary_searches_choose_alike():
+    """The two descents (a trie built once for many choosers, binary searches for a few)
+    make the same choice for every chooser, including one-option and empty groups."""
+    rng = np.random.default_rng(8)
+    for n in (1, 2, 7, 400, 3000):
+        group = rng.integers(0, 31, n)
+        options = Options(group, ident_array(ident("option"), np.arange(n)), rng.random(n), 31)
+        h = draws().hashes(KEYS[:20_000])
+        g = options._group(h, None, None)
+        ok = options.end[g] > options.start[g]
+        lo, hi = options.start[g[ok]].astype(np.int64), options.end[g[ok]].astype(np.int64)
+        np.testing.assert_array_equal(options._descend(h[ok], lo, hi),
+                                      options._descend_groups(h[ok], g[ok]))
+
+
 def test_adding_an_option_changes_few_choices():
     """Locality of the keyed descent: one more option of average weight among 2,000 moves
     a few times its weight share of the choices (an inverse CDF over a list moves about

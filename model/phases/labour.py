@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.keyed import pair_keys
+from model.keyed import Keyed, pair_keys
+from model.keyed_laws import binomial_icdf
 from model.params import TIERS
 from model.phases.view import PhaseModel
 from model.rowsum import row_sum
@@ -75,17 +76,21 @@ def ces(emp: np.ndarray, mix: np.ndarray, sigma: float) -> np.ndarray:
 def retire_employees(model: PhaseModel, rows: np.ndarray) -> None:
     """Each employee leaves the AI labour market with probability ``talent.retirement``."""
     f, t = model.firms, model.talent
-    gone = model.draws("retirement.employees").binomial(
-        firm_tier_keys(model, rows), f.employees[rows], model.p["talent.retirement"])
+    gone = firm_tier_binomial(model.draws("retirement.employees"), f.key[rows],
+                              f.employees[rows], model.p["talent.retirement"])
     f.employees[rows] -= gone
     for k in range(len(TIERS)):
         t.flows["retirements"][:, k] += np.bincount(
             f.region[rows], gone[:, k], minlength=model.n_regions).astype(np.int64)
 
 
-def firm_tier_keys(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
-    """Keys of (firm, tier) pairs, shape (rows, tiers): a firm's draws about each tier."""
-    return pair_keys(model.firms.key[rows][:, None], np.arange(len(TIERS))[None, :])
+def firm_tier_binomial(draws: Keyed, keys: np.ndarray, n: np.ndarray,
+                       prob: np.ndarray | float) -> np.ndarray:
+    """``Binomial(n[i, k], prob)`` per firm and tier, the firm's draw for tier k in slot k."""
+    u = np.empty(n.shape)
+    for k in range(n.shape[1]):
+        u[:, k] = draws.uniform(keys, slot=k)
+    return binomial_icdf(u, n, prob)
 
 
 def match(model: PhaseModel, rows: np.ndarray) -> None:
@@ -118,10 +123,10 @@ def match(model: PhaseModel, rows: np.ndarray) -> None:
 def tie_order(born: np.ndarray, key: np.ndarray) -> np.ndarray:
     """Positions in the order ties are broken: the older firm first, then the smaller
     identity key (one sort of ``born · 2^40 + key >> 24``; keys that agree in their top 40
-    bits as well, about one pair in 10^8 per call, keep the order of their positions)."""
+    bits as well, about one pair in 10^8 per call, are ordered by the sort's own rule)."""
     code = ((born.astype(np.int64) + (1 << 22)).astype(np.uint64) << np.uint64(40)) | (
         key >> np.uint64(24))
-    return np.argsort(code, kind="stable")
+    return np.argsort(code)
 
 
 def _apportion(quota: np.ndarray, group: np.ndarray, totals: np.ndarray,
@@ -177,8 +182,8 @@ def _employed_moves(model: PhaseModel, util: np.ndarray) -> np.ndarray:
     probs = np.exp(util - util.max(axis=2, keepdims=True))  # (tiers, origin, destination)
     probs /= probs.sum(axis=2, keepdims=True)
     leave = p["talent.employed_mobility"] * (1.0 - np.diagonal(probs, axis1=1, axis2=2))
-    quits_all = model.draws("migration.quits").binomial(firm_tier_keys(model, rows),
-                                                         f.employees[rows], leave.T[reg])
+    quits_all = firm_tier_binomial(model.draws("migration.quits"), f.key[rows],
+                                   f.employees[rows], leave.T[reg])
     f.employees[rows] -= quits_all
     dest_p = probs.copy()  # (tier, origin, destination), staying excluded
     dest_p[:, np.arange(n_r), np.arange(n_r)] = 0.0

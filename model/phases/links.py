@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.keyed import pair_keys
 from model.keyed_choice import Options
 from model.phases.trade import input_bonus, seller_weights
 from model.phases.view import PhaseModel
@@ -26,25 +25,28 @@ def refresh_suppliers(model: PhaseModel, rows: np.ndarray, everyone: bool = Fals
     redo = rows if everyone else rows[churn | missing]
     if redo.size == 0:
         return
-    for buyer_layer in (Layer.BASE, Layer.TECH, Layer.APP):
-        buyers = redo[f.layer[redo] == buyer_layer]
-        sellers = rows[f.layer[rows] == SUPPLIER_LAYER[buyer_layer]]
+    pick = model.draws("suppliers.pick")
+    for seller_layer in (Layer.BASE, Layer.TECH):
+        buyer_layers = [b for b in Layer if SUPPLIER_LAYER[b] == seller_layer]
+        buyers = redo[np.isin(f.layer[redo], buyer_layers)]
         if buyers.size == 0:
             continue
+        sellers = rows[f.layer[rows] == seller_layer]
         if sellers.size == 0:
             f.suppliers[buyers] = -1
             continue
         options = Options(f.region[sellers], f.key[sellers], seller_weights(model, sellers),
                           model.n_regions)
-        boost = np.expm1(input_bonus(model, rows, buyer_layer))
-        br = np.repeat(f.region[buyers], f.slots)
-        # each of a buyer's slots is a chooser keyed by (buyer, slot)
-        slot_keys = pair_keys(np.repeat(f.key[buyers], f.slots),
-                              np.tile(np.arange(f.slots), buyers.size))
-        pick = options.choose(model.draws("suppliers.pick").hashes(slot_keys),
-                              bonus_group=br, boost=boost[br])
-        f.suppliers[buyers] = np.where(pick >= 0, sellers[np.maximum(pick, 0)], -1
-                                       ).reshape(buyers.size, f.slots)
+        boost = np.zeros((len(Layer), model.n_regions))
+        for b in buyer_layers:
+            boost[b] = np.expm1(input_bonus(model, rows, b))
+        keys = f.key[buyers]
+        # each slot a chooser keyed by (buyer, slot); choosers ordered (slot, buyer)
+        hashes = np.concatenate([pick.hashes(keys, slot) for slot in range(f.slots)])
+        reg = np.tile(f.region[buyers], f.slots)
+        own = np.tile(boost[f.layer[buyers], f.region[buyers]], f.slots)
+        chosen = options.choose(hashes, bonus_group=reg, boost=own).reshape(f.slots, -1).T
+        f.suppliers[buyers] = np.where(chosen >= 0, sellers[np.maximum(chosen, 0)], -1)
 
 
 def update_roles(model: PhaseModel, rows: np.ndarray) -> None:
