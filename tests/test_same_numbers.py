@@ -88,12 +88,14 @@ def test_stored_results_hold_on_a_baseline_cpu(pinned):
 @pytest.mark.slow
 @pytest.mark.skipif(not HAS_AVX512, reason=NO_AVX512)
 def test_native_avx512_dispatch_gives_other_numbers(pinned):
-    """Why the pin exists: unpinned on this CPU, the model's numbers change, and the
-    fingerprint tells the two apart."""
+    """Why the pin exists: unpinned on this CPU, the model's numbers change in their last
+    bits, and the fingerprint (a digest of the full-precision outputs) tells the two apart.
+    (Since the draws are keyed per firm, model version 2, those last-bit differences no
+    longer grow into other firm counts within the stored regression runs, which compare to
+    a tolerance; under positional draws they did, from step 4 on.)"""
     native = _compare(**{numerics.MODE_VAR: "native"})
     assert native["status"]["active_avx512"] and not native["status"]["pinned"]
     assert native["fingerprint"] != pinned["fingerprint"]
-    assert any(native["diffs"].values()), "native AVX-512 kernels gave the stored numbers"
 
 
 def _warnings_of(code: str, **env: str) -> subprocess.CompletedProcess:
