@@ -11,7 +11,9 @@ The hash is splitmix64's finalizer (Steele, Lea & Flood 2014), a bijection on 64
 integers with full avalanche, applied to the exclusive-or of a scalar prefix (seed,
 purpose, quarter, slot) and the entity's 64-bit key; it is vectorized over numpy ``uint64``
 arrays (integer arithmetic only: the same bits on every machine). The uniform is the top
-53 bits, shifted half a step off zero: ``u = ((h >> 11) + 1/2) / 2^53`` in the open interval.
+53 bits, shifted half a step off zero: ``u = ((h >> 11) + 1/2) / 2^53``, in the open
+interval (0, 1) (the largest value, which would round to 1, is held at the largest double
+below 1).
 
 Entity keys are 64-bit identities fixed at birth (:func:`ident`): a firm's key comes from
 how it came to be (set-up cell and index, entry quarter/region/layer/index, or parent key

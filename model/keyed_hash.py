@@ -96,4 +96,5 @@ def pair_keys(keys: np.ndarray, index: np.ndarray | int) -> np.ndarray:
 
 def to_uniform(h: np.ndarray) -> np.ndarray:
     """Uniforms in the open interval (0, 1) from 64-bit hashes (top 53 bits)."""
-    return ((h >> _S11).astype(np.float64) + 0.5) * _HALF_ULP
+    # (2^53 - 1/2) / 2^53 rounds to 1.0: the largest hashes give the largest double below 1
+    return np.minimum(((h >> _S11).astype(np.float64) + 0.5) * _HALF_ULP, 1.0 - 2.0 ** -53)

@@ -16,6 +16,7 @@ from numba import njit
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+_TOP = 1.0 - 2.0 ** -53  # the largest double below 1
 
 
 @njit(cache=True, inline="always")
@@ -27,7 +28,8 @@ def _mix(z):  # pragma: no cover - compiled
 
 @njit(cache=True, inline="always")
 def _uniform(h):  # pragma: no cover - compiled
-    return (np.float64(h >> np.uint64(11)) + 0.5) * 1.1102230246251565e-16
+    # (2^53 - 1/2) / 2^53 rounds to 1.0: the largest hashes give the largest double below 1
+    return min((np.float64(h >> np.uint64(11)) + 0.5) * 1.1102230246251565e-16, _TOP)
 
 
 @njit(cache=True)
@@ -49,19 +51,17 @@ def uniform_keys(keys, base):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def search_from_zero(u, pmf0, a, binomial, scale, cap):  # pragma: no cover - compiled
-    """``min{k : Σ_{j<=k} pmf(j) >= u}`` with ``pmf(k+1) = pmf(k)·(a - [binomial] k)·
-    scale / (k + 1)``, capped at ``cap``."""
+def poisson_small(u, pmf0, lam):  # pragma: no cover - compiled
+    """Poisson quantiles ``min{k : F(k) >= u}`` searched from zero: ``pmf0 = exp(-lam)``
+    (numpy's pinned ``exp``), then ``P(k+1) = P(k)·lam/(k+1)``. The search stops where
+    ``P(k)`` underflows (a uniform above the rounded total, about one in 10^16)."""
     out = np.zeros(u.size, dtype=np.int64)
     for i in range(u.size):
         pmf = pmf0[i]
         cdf = pmf
         k = 0
-        while u[i] > cdf and k < cap[i]:
-            if binomial:
-                pmf = pmf * ((a[i] - k) * (scale[i] / (k + 1)))
-            else:
-                pmf = pmf * (a[i] * (scale[i] / (k + 1)))
+        while u[i] > cdf and pmf > 0.0:
+            pmf = pmf * (lam[i] * (1.0 / (k + 1)))
             cdf = cdf + pmf
             k += 1
         out[i] = k
@@ -106,8 +106,10 @@ def binomial_small(u, n, p, search_mean):  # pragma: no cover - compiled
 @njit(cache=True)
 def walk(u, k0, cdf0, pmf0, a, binomial, scale, cap):  # pragma: no cover - compiled
     """From a guess ``k0`` with ``cdf0 = F(k0)`` and ``pmf0 = P(k0)``: the quantile
-    ``min{k : F(k) >= u}`` (down while ``F(k-1) >= u``, up while ``F(k) < u``); the
-    recurrence is that of :func:`search_from_zero`."""
+    ``min{k : F(k) >= u}`` (down while ``F(k-1) >= u``, up while ``F(k) < u``, and while
+    ``P(k)`` has not underflowed). The recurrence: ``P(k+1) = P(k)·(a - k)·scale/(k+1)``
+    (binomial: ``a = n``, ``scale = p/(1-p)``) or ``P(k)·a·scale/(k+1)`` (Poisson:
+    ``a = lam``, ``scale = 1``)."""
     out = np.empty(u.size, dtype=np.int64)
     for i in range(u.size):
         k, cdf, pmf = k0[i], cdf0[i], pmf0[i]
@@ -118,7 +120,7 @@ def walk(u, k0, cdf0, pmf0, a, binomial, scale, cap):  # pragma: no cover - comp
             else:
                 pmf = pmf * (k / (a[i] * scale[i]))
             k -= 1
-        while cdf < u[i] and k < cap[i]:
+        while cdf < u[i] and k < cap[i] and pmf > 0.0:
             if binomial:
                 pmf = pmf * ((a[i] - k) * (scale[i] / (k + 1)))
             else:

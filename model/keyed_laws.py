@@ -29,9 +29,7 @@ def poisson_icdf(u: np.ndarray, lam: np.ndarray | float) -> np.ndarray:
     small = np.flatnonzero((lam > 0) & (lam <= SEARCH_MEAN))
     if small.size:
         ls = lam[small]
-        out[small] = kk.search_from_zero(flat[small], np.exp(-ls), ls, False,
-                                         np.ones(small.size),
-                                         np.full(small.size, 2**62, dtype=np.int64))
+        out[small] = kk.poisson_small(flat[small], np.exp(-ls), ls)
     large = np.flatnonzero(lam > SEARCH_MEAN)
     if large.size:
         from scipy.special import gammaln, ndtri, pdtr

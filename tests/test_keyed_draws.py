@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model.keyed import KeyedStreams, branch_keys, ident, ident_array
+from model.keyed import KeyedStreams, branch_keys, ident, ident_array, to_uniform
 from model.keyed_choice import Options
 from model.keyed_laws import binomial_icdf, poisson_icdf
 from model.phases.labour import _apportion, tie_order
@@ -83,6 +83,18 @@ def test_inverse_cdfs_equal_scipys_quantiles_exactly():
     n = rng.integers(0, 3000, u.size)
     p = rng.uniform(0, 1, u.size) ** 2
     np.testing.assert_array_equal(binomial_icdf(u, n, p), stats.binom.ppf(u, n, p))
+
+
+def test_the_largest_uniform_still_gives_a_count():
+    """The largest keyed uniform (the largest double below 1: ``(2^53 - 1/2) / 2^53``
+    would round to 1) can exceed the rounded sum of the pmf: the searches stop (where the
+    pmf underflows) instead of running on, and no uniform is 1."""
+    assert to_uniform(np.array([2**64 - 1], dtype=np.uint64))[0] == 1.0 - 2.0 ** -53
+    assert draws().uniform(np.array([0], dtype=np.uint64))[0] < 1.0
+    top = np.array([1.0 - 2.0 ** -53])
+    for lam in (0.5, 50.0, 150.0, 900.0):
+        assert poisson_icdf(top, lam)[0] > lam
+    assert binomial_icdf(top, 5000, 0.3)[0] <= 5000
 
 
 def test_a_count_moves_only_at_the_margin_when_its_mean_moves():
