@@ -46,7 +46,7 @@ _TAG_INIT, _TAG_ENTRY, _TAG_BRANCH = (text_key(t) for t in ("firm:init", "firm:e
                                                             "firm:branch"))
 
 __all__ = ["MASK", "Keyed", "KeyedStreams", "branch_keys", "chain", "ident", "ident_array",
-           "mix", "mix_int", "pair_keys", "seed_key", "text_key", "to_uniform"]
+           "mix", "mix_int", "pair_keys", "ranks", "seed_key", "text_key", "to_uniform"]
 
 class Keyed:
     """Draws for one purpose in one quarter of one run, keyed by entity.
@@ -89,18 +89,20 @@ class Keyed:
         """Standard exponentials (inverse CDF)."""
         return -np.log1p(-self.uniform(keys, slot))
 
+    def items(self, keys: np.ndarray, counts: np.ndarray, slot: int = 0
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Uniforms of each entity's ``counts[i]`` items (its j-th success, project ...),
+        the j-th keyed by (key, j): returns each item's entity (an index into ``keys``)
+        and its uniform, so one item more leaves the others' numbers unchanged."""
+        owner, j = ranks(counts)
+        return owner, self.uniform(pair_keys(np.asarray(keys, np.uint64)[owner], j), slot)
+
     def sum_exponential(self, keys: np.ndarray, counts: np.ndarray, slot: int = 0
                         ) -> np.ndarray:
-        """Sum of ``counts[i]`` standard exponentials per key, the j-th keyed by (key, j):
-        a Gamma(counts) variate (0 where the count is 0) that gains one term per count."""
-        counts = np.asarray(counts, dtype=np.int64)
-        total = int(counts.sum())
-        if total == 0:
-            return np.zeros(counts.size)
-        owner = np.repeat(np.arange(counts.size), counts)
-        j = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        e = -np.log(self.uniform(pair_keys(np.asarray(keys, np.uint64)[owner], j), slot))
-        return np.bincount(owner, e, minlength=counts.size)
+        """Sum of ``counts[i]`` standard exponentials per key (:meth:`items`): a
+        Gamma(counts) variate (0 where the count is 0) that gains one term per count."""
+        owner, u = self.items(keys, counts, slot)
+        return np.bincount(owner, -np.log(u), minlength=np.size(counts))
 
     def gumbel(self, keys: np.ndarray, slot: int = 0) -> np.ndarray:
         """Standard Gumbel variates (inverse CDF), for Gumbel-max choices."""
@@ -217,6 +219,14 @@ class KeyedStreams:
         """Keys of (region, ...) cells: the region's key chained with integer columns."""
         regions, *rest = columns
         return ident_array(self._regions[np.asarray(regions)], *rest)
+
+
+def ranks(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ``counts[i]`` items of each entity i: each item's entity and its index among
+    that entity's items (0, 1, ...), items in entity order."""
+    counts = np.asarray(counts, dtype=np.int64).ravel()
+    owner = np.repeat(np.arange(counts.size), counts)
+    return owner, np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def branch_keys(parent: np.ndarray, quarter: int) -> np.ndarray:

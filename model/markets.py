@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.keyed import Keyed, pair_keys
+from model.keyed import Keyed
 
 
 @dataclass
@@ -135,11 +135,6 @@ def project_values(draws: Keyed, seller_keys: np.ndarray, wins: np.ndarray, mean
                    tail: float) -> np.ndarray:
     """Total value of each seller's won projects: Pareto sizes with the given mean and tail
     index, the seller's j-th project of the quarter keyed by (seller, j)."""
-    total = int(wins.sum())
-    if total == 0:
-        return np.zeros(wins.size)
-    owner = np.repeat(np.arange(wins.size), wins)
-    j = np.arange(total) - np.repeat(np.cumsum(wins) - wins, wins)
-    u = draws.uniform(pair_keys(seller_keys[owner], j))
+    owner, u = draws.items(seller_keys, wins)
     scale = mean * (tail - 1.0) / tail
     return np.bincount(owner, scale * u ** (-1.0 / tail), minlength=wins.size)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.keyed import branch_keys, ident, pair_keys
+from model.keyed import branch_keys, ident, pair_keys, ranks
 from model.phases.firms import add_firms, entrant_segments, relocate_firm, remove_firms
 from model.phases.view import PhaseModel
 
@@ -104,10 +104,9 @@ def enter_firms(model: PhaseModel, rows: np.ndarray) -> None:
     model.counts.entries += births.sum(axis=1)
     if total == 0:
         return
-    regions = np.repeat(np.repeat(np.arange(n_r), 3), births.ravel())
-    layers = np.repeat(np.tile(np.arange(3), n_r), births.ravel())
-    first = np.repeat(np.cumsum(births.ravel()) - births.ravel(), births.ravel())
-    keys = model.keyed.entrant_keys(model.steps, regions, layers, np.arange(total) - first)
+    cell, index = ranks(births)  # each entrant's (region, layer) cell and index in it
+    regions, layers = cell // 3, cell % 3
+    keys = model.keyed.entrant_keys(model.steps, regions, layers, index)
     x = (entrant_capability(model, rows)[regions, layers] - p["entry.capability_gap"]
          + p["calibration.capability_sigma"] * model.draws("entry.capability").normal(keys))
     segment = entrant_segments(model, model.draws("entry.segment").uniform(keys), regions,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.keyed import Keyed, pair_keys
+from model.keyed import Keyed
 from model.keyed_laws import binomial_icdf
 from model.params import TIERS
 from model.phases.view import PhaseModel
@@ -191,7 +191,7 @@ def _employed_moves(model: PhaseModel, util: np.ndarray) -> np.ndarray:
     dest_p = np.divide(dest_p, total, out=np.full_like(dest_p, 1.0 / n_r), where=total > 0)
     out_all = np.stack([np.bincount(reg, quits_all[:, k], minlength=n_r)
                         for k in range(len(TIERS))], axis=1).astype(np.int64)  # (origin, tier)
-    cells = pair_keys(model.keyed.region_keys()[:, None], np.arange(len(TIERS))[None, :])
+    cells = model.keyed.cell_keys(np.arange(n_r)[:, None], np.arange(len(TIERS))[None, :])
     flat = model.draws("migration.employed_destination").multinomial(
         cells.ravel(), out_all.ravel(), dest_p.transpose(1, 0, 2).reshape(-1, n_r))
     all_moves = flat.reshape(n_r, len(TIERS), n_r)  # (origin, tier, destination)
