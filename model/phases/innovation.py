@@ -111,7 +111,7 @@ def form_partnerships(model: PhaseModel, rows: np.ndarray) -> None:
     pick = np.where(local, options.choose(hashes, within=f.region[forms]),
                     options.choose(hashes))
     model.partners.add(forms, rows[pick])
-    funded = _funded_partnerships(model, rows, weights)
+    funded = _funded_partnerships(model, rows, options)
     if funded is not None:
         model.partners.add(*funded)
 
@@ -121,17 +121,17 @@ def _link_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return pair_keys(np.minimum(a, b), np.maximum(a, b))
 
 
-def _funded_partnerships(model: PhaseModel, rows: np.ndarray, weights: np.ndarray
+def _funded_partnerships(model: PhaseModel, rows: np.ndarray, weighted: Options
                          ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Platform-brokered local partnerships, drawn from the instrument's own stream and
-    charged per link actually formed (self-pairs are not formed)."""
+    """Platform-brokered local partnerships, drawn from the instrument's own draws and
+    charged per link actually formed (self-pairs are not formed); ``weighted``: the rows as
+    options weighted by capability (the ones partners are chosen from)."""
     lv, f = model.levers, model.firms
     regions = np.flatnonzero(lv.partnership_budget > 0)
     if regions.size == 0:
         return None
     a_all, b_all = [], []
     uniform = Options(f.region[rows], f.key[rows], np.ones(rows.size), model.n_regions)
-    weighted = Options(f.region[rows], f.key[rows], weights, model.n_regions)
     for r in regions:
         n = int(lv.partnership_budget[r] // lv.partnership_cost[r])
         n = min(n, int(uniform.end[r] - uniform.start[r]) // 2)
