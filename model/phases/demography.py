@@ -21,9 +21,10 @@ noise of ``calibration.capability_sigma``.
 Branches: each quarter a leading firm considers a new location with probability
 ``branches.rate``; it picks a region by a logit with utility
 ``beta_profit·(log d_s - log n_s) + beta_cluster·log n_s - beta_wage·log w_s +
-beta_offer·offer_s`` (d: demand for its layer, n: local firms of its layer + 1, w: general
-wage, each relative to the mean over regions; offer: the region's recruitment cash plus
-factor offer × delivery probability, mRMB) against a no-branch option. The branch opens
+beta_offer·offer_s`` (d: demand for its layer by the region's buyers, served or not, n:
+local firms of its layer + 1, w: general wage, each relative to the mean over regions;
+offer: the region's recruitment cash held at the cash cap plus factor offer × delivery
+probability, mRMB) against a no-branch option. The branch opens
 ``branches.lag`` quarters later (a share of moves relocate the whole firm instead);
 promised cash and delivered factor support are paid then if the region's programme still
 has budget.

@@ -106,6 +106,7 @@ def match(model: PhaseModel, rows: np.ndarray) -> None:
     seniority = tie_order(f.born[rows], f.key[rows])
     for k in range(len(TIERS)):
         t.seekers[:, k] += np.bincount(reg, fired[:, k], minlength=n_r).astype(np.int64)
+        t.searched[:, k] = t.seekers[:, k]
         total_vac = np.bincount(reg, vac[:, k], minlength=n_r)
         available = np.floor(t.seekers[:, k] * p["labour.match_efficiency"])
         ratio = np.divide(available, total_vac, out=np.zeros(n_r), where=total_vac > 0)
@@ -206,13 +207,16 @@ def _employed_moves(model: PhaseModel, util: np.ndarray) -> np.ndarray:
     return arrivals
 
 
-def migrate(model: PhaseModel) -> None:
-    """Move job-seekers between regions; pay introduction subsidies on eligible arrivals."""
+def migration_utility(model: PhaseModel) -> tuple[np.ndarray, np.ndarray]:
+    """The migration logit's utilities (tiers, origin, destination), staying on the
+    diagonal, and the introduction subsidy per arrival (regions, tiers) they anticipate.
+
+    The subsidy is paid to arrivals only, so it enters the utility of moving to a region,
+    not of staying in it (ODD §7.8).
+    """
     p, t, lv = model.p, model.talent, model.levers
     n_r = model.n_regions
-    seekers_plus = np.maximum(t.seekers, 1)
-    job_rate = np.minimum(t.hires / seekers_plus, 1.0)
-    amenity = model.amenity
+    job_rate = t.job_finding_rate()
     # the announced subsidy is scaled down where the budget could not have paid last
     # quarter's eligible arrivals (movers anticipate what is actually paid)
     subsidy = lv.intro_subsidy.copy()
@@ -221,12 +225,20 @@ def migrate(model: PhaseModel) -> None:
                       where=expected_cost > lv.intro_budget)
     subsidy *= np.minimum(scale, 1.0)[:, None]
     util = np.empty((len(TIERS), n_r, n_r))
+    diag = np.arange(n_r)
     for k in range(len(TIERS)):
-        dest = (p["talent.beta_wage"] * np.log(t.wages[:, k])
-                + p["talent.beta_jobs"] * job_rate[:, k] + amenity
-                + p["talent.beta_subsidy"] * subsidy[:, k])
-        util[k] = np.broadcast_to(dest, (n_r, n_r)).copy()
-        util[k][np.arange(n_r), np.arange(n_r)] += p["talent.home_bias"]
+        common = (p["talent.beta_wage"] * np.log(t.wages[:, k])
+                  + p["talent.beta_jobs"] * job_rate[:, k] + model.amenity)
+        util[k] = np.broadcast_to(common + p["talent.beta_subsidy"] * subsidy[:, k], (n_r, n_r))
+        util[k][diag, diag] = common + p["talent.home_bias"]
+    return util, subsidy
+
+
+def migrate(model: PhaseModel) -> None:
+    """Move job-seekers between regions; pay introduction subsidies on eligible arrivals."""
+    p, t, lv = model.p, model.talent, model.levers
+    n_r = model.n_regions
+    util, subsidy = migration_utility(model)
     arrivals = np.zeros((n_r, len(TIERS)), dtype=np.int64)
     t.migrate(model.draws("migration"), model.keyed.region_keys(), util, p["talent.mobility"],
               arrivals)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.keyed_choice import Options
-from model.phases.trade import input_bonus, seller_weights
+from model.phases.trade import PULL_LAYER, input_bonus, seller_weights
 from model.phases.view import PhaseModel
 from model.rowsum import row_sum
 from model.vocab import Layer
@@ -37,14 +37,13 @@ def refresh_suppliers(model: PhaseModel, rows: np.ndarray, everyone: bool = Fals
             continue
         options = Options(f.region[sellers], f.key[sellers], seller_weights(model, sellers),
                           model.n_regions)
-        boost = np.zeros((len(Layer), model.n_regions))
-        for b in buyer_layers:
-            boost[b] = np.expm1(input_bonus(model, rows, b))
+        # the local pull of the seller layer's market (trade.PULL_LAYER) for every buyer
+        boost = np.expm1(input_bonus(model, rows, PULL_LAYER[seller_layer]))
         keys = f.key[buyers]
         # each slot a chooser keyed by (buyer, slot); choosers ordered (slot, buyer)
         hashes = np.concatenate([pick.hashes(keys, slot) for slot in range(f.slots)])
         reg = np.tile(f.region[buyers], f.slots)
-        own = np.tile(boost[f.layer[buyers], f.region[buyers]], f.slots)
+        own = np.tile(boost[f.region[buyers]], f.slots)
         chosen = options.choose(hashes, bonus_group=reg, boost=own).reshape(f.slots, -1).T
         f.suppliers[buyers] = np.where(chosen >= 0, sellers[np.maximum(chosen, 0)], -1)
 

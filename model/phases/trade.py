@@ -40,10 +40,19 @@ def seller_weights(model: PhaseModel, rows: np.ndarray, extra: np.ndarray | floa
                       p["market.beta_brand"], p["market.beta_price"], extra)
 
 
-def input_bonus(model: PhaseModel, rows: np.ndarray, buyer_layer: int) -> np.ndarray:
-    """Local-supplier bonus of each region's buyers in ``buyer_layer`` (R,)."""
+#: Whose leading firms pull a seller layer's market towards local sellers: technology
+#: inputs, the leading application firms; base inputs (every buyer's, base firms' own
+#: purchases and commercial compute included), the leading technology firms. Supplier
+#: links (model.phases.links) draw from the same pull as the market they trace.
+PULL_LAYER = {Layer.TECH: Layer.APP, Layer.BASE: Layer.TECH}
+
+
+def input_bonus(model: PhaseModel, rows: np.ndarray, leader_layer: int) -> np.ndarray:
+    """Local-supplier bonus of each region's input market whose pull comes from the
+    leading firms of ``leader_layer`` (R,): ``input_home_bias + leader_pull ·
+    log(1 + leaders)``; see :data:`PULL_LAYER`."""
     p, f = model.p, model.firms
-    lead = rows[(f.layer[rows] == buyer_layer) & f.leading[rows]]
+    lead = rows[(f.layer[rows] == leader_layer) & f.leading[rows]]
     n_lead = np.bincount(f.region[lead], minlength=model.n_regions)
     return p["market.input_home_bias"] + p["market.leader_pull"] * np.log1p(n_lead)
 
@@ -157,7 +166,7 @@ def _tech_market(model: PhaseModel, rows: np.ndarray, app: np.ndarray, tech: np.
         f.region[app], app_rev, minlength=model.n_regions)
     w_tech = seller_weights(model, tech)
     alloc_tech = allocate(w_tech, f.region[tech], tech_demand,
-                          input_bonus(model, rows, Layer.APP))
+                          input_bonus(model, rows, PULL_LAYER[Layer.TECH]))
     tech_fill = _serve(model, tech, alloc_tech.sales)
     phi_tech = realized_share(alloc_tech, w_tech, f.region[tech], tech_fill)
     stats.local_tech[:] = _served_local_share(alloc_tech, w_tech, f.region[tech], tech_fill)
@@ -179,7 +188,7 @@ def _base_market(model: PhaseModel, rows: np.ndarray, tech: np.ndarray, base: np
     base_demand = tech_need + base_own + commercial
     w_base = seller_weights(model, base)
     alloc_base = allocate(w_base, f.region[base], base_demand,
-                          input_bonus(model, rows, Layer.TECH))
+                          input_bonus(model, rows, PULL_LAYER[Layer.BASE]))
     base_fill = _serve(model, base, alloc_base.sales)
     phi_base = realized_share(alloc_base, w_base, f.region[base], base_fill)
     stats.local_base[:] = _served_local_share(alloc_base, w_base, f.region[base], base_fill)
@@ -279,7 +288,9 @@ def initial_allocation(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     proj = allocate(w_proj, f.region[app], proj_budget,
                     np.full(n_r, p["market.project_home_bias"]))
     app_rev = smooth.sales + proj.sales
-    f.backlog[app] = proj.sales * p["demand.project_duration"]  # steady-state backlog
+    # the steady-state backlog left after a quarter's delivery: with W won per quarter and
+    # (backlog + W) / d delivered, backlog = W · (d - 1) delivers exactly W
+    f.backlog[app] = proj.sales * (p["demand.project_duration"] - 1.0)
     stats.local_final[:] = smooth.local_share
     local_int = np.bincount(f.region[app], w_proj * integrator, minlength=n_r)
     stats.integrator_expected = (1.0 + proj.boost) * local_int * proj.inv_s
@@ -293,11 +304,11 @@ def initial_allocation(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     # identified from the first pass (so that step 1 does not jump)
     for _pass in range(2):
         alloc_tech = allocate(w_tech, f.region[tech], tech_demand,
-                              input_bonus(model, rows, Layer.APP))
+                              input_bonus(model, rows, PULL_LAYER[Layer.TECH]))
         revenue[tech] = alloc_tech.sales
         tech_need = p["market.input_base_per_tech"] * np.bincount(
             f.region[tech], alloc_tech.sales, minlength=n_r)
-        bonus = input_bonus(model, rows, Layer.TECH)
+        bonus = input_bonus(model, rows, PULL_LAYER[Layer.BASE])
         for _ in range(6):
             rd = p["innovation.rd_intensity"] * revenue[rows]
             compute = p["innovation.compute_share"] * np.bincount(f.region[rows], rd,

@@ -53,6 +53,6 @@ class Levers:
         self.partnership_cost = np.ones(r)
 
     def offer_value(self) -> np.ndarray:
-        """Perceived recruitment offer (regions, layers), mRMB: cash + factor × delivery
-        probability."""
+        """Perceived recruitment offer (regions, layers), mRMB: the promised cash (the cash
+        offer held at the fair-competition cap) + factor × delivery probability."""
         return self.recruit_cash + self.recruit_factor * self.recruit_delivery[:, None]

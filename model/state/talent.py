@@ -35,6 +35,7 @@ class TalentStock:
         self.wages = np.zeros(shape)  # mRMB per person-quarter
         self.grad_carry = np.zeros(shape)
         self.hires = np.zeros(shape, dtype=np.int64)
+        self.searched = np.zeros(shape, dtype=np.int64)  # seekers at the last matching
         self.unfilled = np.zeros(shape, dtype=np.int64)
         self.flows = {name: np.zeros(shape, dtype=np.int64) for name in FLOWS}
         self.last_inflow = np.zeros(shape, dtype=np.int64)
@@ -45,6 +46,11 @@ class TalentStock:
         self.last_inflow = self.flows["inflow"].copy()
         for arr in self.flows.values():
             arr[:] = 0
+
+    def job_finding_rate(self) -> np.ndarray:
+        """Last matching's job-finding rate (regions, tiers): hires over the job-seekers who
+        searched then (layoffs included, before hiring); 0 where nobody searched."""
+        return np.minimum(self.hires / np.maximum(self.searched, 1), 1.0)
 
     def schedule(self, due_step: int, graduates: np.ndarray, upgrades: np.ndarray) -> None:
         """Queue policy-funded graduates (R, 3) and upgrades to general->tier (R, 3)."""
