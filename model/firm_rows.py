@@ -26,6 +26,8 @@ FIRM_FIELDS: dict[str, tuple[str, str]] = {
     "price": ("index", "Price (unit cost × markup)."),
     "cash": ("mRMB", "Cash at the end of the quarter."),
     "profit": ("mRMB/quarter", "After-tax profit including subsidies."),
+    "value_added": ("mRMB/quarter", "Value added: revenue - inputs and compute - marketing - "
+                    "overheads (= wages + operating profit before tax; subsidies excluded)."),
     "rd": ("mRMB/quarter", "R&D budget."),
     "age": ("quarters", "Age."),
     "is_branch": ("flag", "Opened as a branch of an outside group."),
@@ -59,6 +61,7 @@ def firm_table(model: PhaseModel) -> dict[str, np.ndarray]:
         "price": f.price[rows],
         "cash": f.cash[rows],
         "profit": f.profit[rows],
+        "value_added": f.value_added[rows],
         "rd": f.rd[rows],
         "age": model.steps - f.born[rows],
         "is_branch": f.is_branch[rows],

@@ -19,6 +19,7 @@ from agents.instruments import INSTRUMENTS
 from agents.instruments.base import REGISTRATION_HOOKS
 from model.firm_rows import FIRM_FIELDS, firm_table
 from model.params import LAYERS, SEGMENTS, TIERS
+from model.reporters_value import register_value_reporters
 from model.reporting import (
     REGION_REPORTERS,
     Context,
@@ -231,6 +232,9 @@ def ai_revenue(ctx: Context) -> np.ndarray:
 def value_added_retained(ctx: Context) -> np.ndarray:
     fl = ctx.model.ledger.flows
     return fl["wages"] + fl["taxes"] + fl["profit"] + fl["remittances_in"]
+
+
+register_value_reporters()
 
 
 def _capability(lay: int) -> Callable[[Context], np.ndarray]:

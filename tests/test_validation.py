@@ -133,12 +133,14 @@ SEEDS, STEPS, BURN_IN = 3, 40, 16
 
 @pytest.fixture(scope="module")
 def validation_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("validation") / "out"
+    base = tmp_path_factory.mktemp("validation")
+    out = base / "out"
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     proc = subprocess.run(
         [sys.executable, "-m", "experiments.cli", "validate", "--out", str(out),
          "--seeds", str(SEEDS), "--steps", str(STEPS), "--burn-in", str(BURN_IN),
-         "--seed", "1", "--boot", "50"],
+         "--seed", "1", "--boot", "50", "--policy-design", "policy_response_quick",
+         "--policy-response", str(base / "policy_response_quick"), "--workers", "2"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     return proc, out
 
@@ -160,6 +162,12 @@ def test_validate_passes_and_lists_every_fact(validation_run):
     for key in expected:
         assert f"`{key}`" in report
     assert all(f["status"] in ("PASS", "REPORTED") for f in results["facts"])
+    # the policy-response suite's verdicts (the small design here)
+    assert "## Policy response: what each instrument moves" in report
+    arms = results["policy_response"]["arms"]
+    assert [a["arm"] for a in arms][:2] == ["targeted_80", "targeted_320"]
+    assert all(f"| {a['arm']} |" in report or f"| **{a['arm']}** |" in report for a in arms)
+    assert arms[0]["moves_own_target"] is True
     for name in ("rank_size", "growth_density", "volatility_size", "entry_exit",
                  "neutralization"):
         png = out / "figures" / f"{name}.png"
@@ -185,3 +193,9 @@ def test_validate_bad_input_exits_2_and_writes_nothing(tmp_path):
         cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "previous validation report" in proc.stderr
     assert (other / "keep.txt").exists()
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.cli", "validate", "--out", str(out),
+         "--policy-design", "no_such_design"],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "no_such_design: experiment file not found" in proc.stderr
+    assert not out.exists()

@@ -18,18 +18,34 @@ import pandas as pd
 
 from experiments.analysis.data import NATIONAL, Experiment
 from experiments.analysis.effects import Panel, paired, references, unswept
+from experiments.analysis.spec import outcome_unit
 from experiments.analysis.stats import bootstrap_interval, mean_stat, ratio_stat, t_interval
 
 DISC = "disc_spend"                 # cumulative discounted realized spending (focus region)
 FIRMQ = "base_tech_firm_quarters"   # cumulative base+tech firms over quarters 1..h
 
-# measure -> (outcome column, scale of the outcome difference, unit of the ratio)
+# measure -> (outcome column, scale of the outcome difference, unit of the ratio); the
+# design's primary outcome is added in front of these (measures())
 MEASURES = {
     "per_base_tech_firm_quarter": (FIRMQ, 1.0, "mRMB per base/technology firm-quarter"),
     "per_leading_firm": ("leading_firms", 1.0, "mRMB per leading firm"),
     "per_local_sourcing_point": ("local_sourcing_base", 100.0,
                                  "mRMB per percentage point of local base-layer sourcing"),
 }
+
+
+def measures(exp: Experiment) -> dict[str, tuple[str, float, str]]:
+    """The cost-effectiveness measures of an experiment: cost per unit of its primary
+    outcome first (``per_<primary>``; per percentage point for a share), then
+    :data:`MEASURES` (a measure whose column is the primary is not repeated)."""
+    primary = exp.analysis["primary"]
+    out = dict(MEASURES)
+    if primary in exp.panel.columns and all(c != primary for c, _, _ in MEASURES.values()):
+        unit = outcome_unit(primary)
+        scale, per = ((100.0, f"percentage point of {primary}") if unit == "1"
+                      else (1.0, f"{unit} of {primary}" if unit else f"unit of {primary}"))
+        out = {f"per_{primary}": (primary, scale, f"mRMB per {per}"), **out}
+    return out
 
 
 def add_cumulative(exp: Experiment) -> None:
@@ -121,6 +137,7 @@ def cost_effectiveness(exp: Experiment, panel: Panel, horizons: list[int]) -> pd
     a = exp.analysis
     rows = []
     refs = references(exp)
+    measure_set = measures(exp)
     for k, ref in enumerate(refs):
         for pol in unswept(exp):
             if pol == ref or pol in refs[:k]:
@@ -130,7 +147,7 @@ def cost_effectiveness(exp: Experiment, panel: Panel, horizons: list[int]) -> pd
                 if c.size < 2 or not np.isfinite(c).all():
                     continue
                 for scope in (exp.focus, NATIONAL):
-                    for measure, (col, scale, unit) in MEASURES.items():
+                    for measure, (col, scale, unit) in measure_set.items():
                         ya = panel.values(col, h, scope, pol)
                         yb = panel.values(col, h, scope, ref)
                         cs = panel.values(DISC, h, exp.focus, pol) - \

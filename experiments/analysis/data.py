@@ -4,7 +4,8 @@
 on ``(run_id, step, region)`` (a run written twice after a crash and resume counts once).
 Two scopes are kept per run and step: the focus region (Shanxi) and ``"National"``, the
 sum over every region of the additive columns (counts, flows, spending); national shares of
-firms by layer are recomputed from the summed counts, other ratios are not defined
+firms by layer, and the base and technology layers' shares of revenue and value added, are
+recomputed from the summed columns (:data:`SHARES`), other ratios are not defined
 nationally (NaN). When the runner already wrote ``region = "National"`` rows, those are used.
 """
 
@@ -29,8 +30,13 @@ KEYS = ["run_id", "step", "region"]
 # Columns the report always wants when the runs have them.
 ALWAYS = ["firms_base", "firms_tech", "firms_app", "firms_total", "leading_firms",
           "local_sourcing_base", "policy_spend"]
-SHARES = {"base_tech_share": ("firms_base", "firms_tech"), "share_base": ("firms_base",),
-          "share_tech": ("firms_tech",), "share_app": ("firms_app",)}
+# National shares recomputed from national sums: share -> (numerator columns, denominator)
+SHARES = {"base_tech_share": (("firms_base", "firms_tech"), "firms_total"),
+          "share_base": (("firms_base",), "firms_total"),
+          "share_tech": (("firms_tech",), "firms_total"),
+          "share_app": (("firms_app",), "firms_total"),
+          "base_tech_share_revenue": (("revenue_base_tech",), "ai_revenue"),
+          "base_tech_share_value_added": (("value_added_base_tech",), "value_added_local")}
 
 
 @dataclass
@@ -177,14 +183,28 @@ def _national(rows: pd.DataFrame, value_cols: list[str], notes: list[str],
     for col in value_cols:
         if col in additive:
             continue
-        parts = SHARES.get(col)
-        if parts and all(p in frame.columns for p in parts) and "firms_total" in frame.columns:
+        parts, total = SHARES.get(col, ((), ""))
+        if parts and all(p in frame.columns for p in (*parts, total)):
             num = frame[list(parts)].sum(axis=1).to_numpy()
-            den = frame["firms_total"].to_numpy()
+            den = frame[total].to_numpy()
             frame[col] = np.divide(num, den, out=np.zeros_like(num), where=den != 0)
         else:
             frame[col] = np.nan
     return frame
+
+
+def _wanted_columns(analysis: dict) -> list[str]:
+    """The region-table columns the report reads: its outcomes, what derived outcomes and
+    national shares are computed from, spending and :data:`ALWAYS`."""
+    from model.reporters import REGION_REPORTERS
+
+    cols = [c for o in analysis["outcomes"] for c in spec.source_columns(o)]
+    cols += analysis["outcomes"]
+    for o in analysis["outcomes"]:
+        parts, total = SHARES.get(o, ((), ""))
+        cols += [*parts, total] if parts else []
+    spend = [c for c in REGION_REPORTERS if c.startswith("spend_")]
+    return list(dict.fromkeys(ALWAYS + cols + spend))
 
 
 def load_experiment(out_dir: Path) -> Experiment:
@@ -214,15 +234,8 @@ def load_experiment(out_dir: Path) -> Experiment:
     steps = int(design.get("steps") or manifest.get("steps", pd.Series([0])).max())
     notes: list[str] = []
 
-    outcome_cols = [c for o in analysis["outcomes"] for c in spec.source_columns(o)]
-    outcome_cols += analysis["outcomes"]
-    from model.reporters import REGION_REPORTERS
-
-    spend = [c for c in REGION_REPORTERS if c.startswith("spend_")]
-    wanted = list(dict.fromkeys(ALWAYS + outcome_cols + spend))
-    if hook:  # a hook model's own columns: keep every numeric column
-        wanted = None
-    rows = read_runs(out_dir, wanted)
+    # a hook model's own columns: keep every numeric column
+    rows = read_runs(out_dir, None if hook else _wanted_columns(analysis))
     value_cols = [c for c in rows.columns if c not in KEYS]
     if hook:
         _hook_outcomes(analysis, value_cols, notes)

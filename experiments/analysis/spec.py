@@ -20,8 +20,8 @@ DERIVED: dict[str, tuple[str, ...]] = {
 DERIVED_DOCS = {"base_tech_firms": "firms_base + firms_tech (base and technology layers)"}
 
 # Units whose values add up over regions (national totals are sums over every region).
-ADDITIVE_UNITS = frozenset({"firms", "persons", "jobs", "projects", "innovations",
-                            "mRMB/quarter"})
+ADDITIVE_UNITS = frozenset({"firms", "firm equivalents", "persons", "jobs", "projects",
+                            "innovations", "mRMB/quarter"})
 
 # Outcomes for which a lower value is better (the others: higher is better).
 LOWER_IS_BETTER = frozenset({"chain_balance", "chain_balance_revenue", "vacancies_unfilled",

@@ -47,6 +47,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--boot", type=int, default=100, metavar="K",
                    help="bootstrap resamples for the volatility-scaling interval (default 100)")
     p.add_argument("--force", action="store_true", help="replace DIR if it is not empty")
+    p.add_argument("--policy-response", default="runs/experiments/policy_response",
+                   metavar="PDIR", help="experiment folder of the policy-response suite, run "
+                   "there or resumed (default: runs/experiments/policy_response)")
+    p.add_argument("--policy-design", default="policy_response", metavar="FILE",
+                   help="the suite's experiment design (default: the shipped "
+                        "policy_response; a smaller copy for a quick check)")
+    p.add_argument("--no-policy-response", action="store_true",
+                   help="skip the policy-response suite")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes of the policy-response suite (default: CPUs)")
     p.set_defaults(func=cmd_validate)
 
 
@@ -63,6 +73,12 @@ def check_args(args: argparse.Namespace) -> None:
         raise BadInput(f"--seed {args.seed}: allowed is a non-negative integer")
     if args.boot < 10:
         raise BadInput(f"--boot {args.boot}: allowed is an integer >= 10")
+    if args.workers is not None and args.workers < 1:
+        raise BadInput(f"--workers {args.workers}: allowed is an integer >= 1")
+    if not args.no_policy_response:
+        from experiments.batch.design import load_design
+
+        load_design(args.policy_design)  # a bad design fails now, before any run
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         previous = out.is_dir() and (out / "results.json").is_file()
@@ -113,6 +129,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                                args.burn_in, overrides=over, panels=False, flows=True,
                                progress=progress("neutralization", args.seeds))
     facts = all_facts(base, neutral, args.burn_in, boot=args.boot)
+    sections, extra = _policy_response(args, scenario.focus)
     settings = {"scenario": args.scenario, "seeds": args.seeds, "seed": args.seed,
                 "steps": args.steps, "burn_in": args.burn_in, "boot": args.boot,
                 "model_version": MODEL_VERSION,
@@ -122,7 +139,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         figs = figures.write_all(base, neutral, tmp / "figures")
         settings["seconds"] = time.perf_counter() - t0
-        report.write(tmp, facts, settings, figs)
+        report.write(tmp, facts, settings, figs, sections, extra)
         tmp.chmod(0o755)  # mkdtemp creates it private
         if out.exists():
             shutil.rmtree(out)
@@ -136,3 +153,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"wrote {out / 'report.md'} ({len(facts)} facts, {len(failed)} failed) in "
           f"{time.perf_counter() - t0:.0f} s")
     return 1 if failed else 0
+
+
+def _policy_response(args: argparse.Namespace, focus: str) -> tuple[list[str], dict]:
+    """Run (or resume) the policy-response suite and return its report section."""
+    if args.no_policy_response:
+        return [], {}
+    import os
+
+    from experiments.validation import policy_response
+
+    print(f"validate: policy-response suite {args.policy_design} in {args.policy_response}",
+          file=sys.stderr, flush=True)
+    lines, payload = policy_response.report_section(
+        Path(args.policy_response), args.policy_design,
+        args.workers or os.cpu_count() or 1, focus)
+    return lines, {"policy_response": payload}

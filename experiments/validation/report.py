@@ -22,13 +22,15 @@ def _cell(text: str) -> str:
 
 
 def render(facts: Sequence[Fact], settings: dict[str, Any],
-           figures: Sequence[Path]) -> str:
+           figures: Sequence[Path], sections: Sequence[str] = ()) -> str:
     """Markdown text of the report.
 
     Args:
         facts: The computed facts.
         settings: Ensemble settings (scenario, seeds, steps, burn-in, base seed, timings).
         figures: Figure paths relative to the report's folder.
+        sections: Further markdown lines, placed before the figures (the policy-response
+            suite's table).
 
     Returns:
         The report as markdown.
@@ -57,7 +59,7 @@ def render(facts: Sequence[Fact], settings: dict[str, Any],
     lines += ["", "## Why each threshold", ""]
     for f in facts:
         lines.append(f"- **{f.title}** (`{f.key}`, {status(f)}): {f.reason}")
-    lines += ["", "## Figures", ""]
+    lines += ["", *sections, "## Figures", ""]
     for p in figures:
         lines.append(f"![{p.stem}]({p.as_posix()})")
         lines.append("")
@@ -81,16 +83,19 @@ def _jsonable(x: Any) -> Any:
 
 
 def write(out: Path, facts: Sequence[Fact], settings: dict[str, Any],
-          figures: Sequence[Path]) -> Path:
-    """Write ``report.md`` and ``results.json`` into ``out``; returns the report path."""
+          figures: Sequence[Path], sections: Sequence[str] = (),
+          extra: dict[str, Any] | None = None) -> Path:
+    """Write ``report.md`` and ``results.json`` into ``out``; returns the report path.
+    ``sections`` are further markdown lines (see :func:`render`), ``extra`` further
+    entries of ``results.json``."""
     rel = [p.relative_to(out) for p in figures]
     report = out / "report.md"
-    report.write_text(render(facts, settings, rel), encoding="utf-8")
+    report.write_text(render(facts, settings, rel, sections), encoding="utf-8")
     payload = {"settings": settings,
                "facts": [{"key": f.key, "group": f.group, "title": f.title,
                           "status": status(f), "statistic": f.statistic, "value": f.value,
                           "threshold": f.threshold, "reason": f.reason,
-                          "details": f.details} for f in facts]}
+                          "details": f.details} for f in facts], **(extra or {})}
     (out / "results.json").write_text(json.dumps(_jsonable(payload), indent=1),
                                       encoding="utf-8")
     return report

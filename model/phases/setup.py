@@ -187,6 +187,8 @@ def _initial_state(model: PhaseModel, rows: np.ndarray) -> None:
     model.national_mix0 = mix / mix.sum()
     rev = np.bincount(layer_a, sales, minlength=3)
     model.national_mix0_revenue = rev / rev.sum() if rev.sum() > 0 else model.national_mix0
+    cap = np.bincount(layer_a, np.exp(logcap_a), minlength=3)
+    model.capability_mean0 = np.divide(cap, mix, out=np.ones(3), where=mix > 0)
 
 
 def _place_leaders(model: PhaseModel, region: np.ndarray, layer: np.ndarray,
@@ -226,7 +228,8 @@ def _place_leaders(model: PhaseModel, region: np.ndarray, layer: np.ndarray,
 
 
 def initial_margin(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
-    """National after-tax operating margin by layer at step 0 (reference for entry)."""
+    """National after-tax operating margin by layer at step 0 (reference for entry); sets
+    the firms' step-0 ``value_added`` from the same costs."""
     f, p = model.firms, model.p
     wages = row_sum(f.employees[rows] * model.talent.wages[f.region[rows]])
     costs = (model.input_coef[f.layer[rows]] * f.revenue[rows] + wages
@@ -234,6 +237,7 @@ def initial_margin(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
              + p["innovation.marketing_intensity"] * f.revenue[rows]
              + model.fixed_cost[f.region[rows]])
     operating = f.revenue[rows] - costs
+    f.value_added[rows] = operating + wages  # step-0 value added, as settle books it
     prof = operating - p["tax.profit_rate"] * np.maximum(operating, 0.0)  # after tax
     rev = np.bincount(f.layer[rows], f.revenue[rows], minlength=3)
     return np.divide(np.bincount(f.layer[rows], prof, minlength=3), rev,

@@ -366,6 +366,7 @@ def settle(model: PhaseModel, rows: np.ndarray, revenue: np.ndarray,
                      * np.maximum(operating - tax, 0.0), 0.0)
     f.cash[rows] += operating - tax - remit
     f.profit[rows] = operating - tax + f.subsidy[rows]
+    f.value_added[rows] = operating + wages  # = revenue - purchases - marketing - overheads
     f.loss_streak[rows] = np.where(f.profit[rows] < 0, f.loss_streak[rows] + 1, 0)
     f.revenue_smooth[rows] = 0.5 * f.revenue_smooth[rows] + 0.5 * revenue
     led.add_by_region("wages", reg, wages)

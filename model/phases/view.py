@@ -40,6 +40,7 @@ class PhaseModel(AgentModel, Protocol):
     little_giant_threshold: np.ndarray
     national_mix0: np.ndarray
     national_mix0_revenue: np.ndarray
+    capability_mean0: np.ndarray
     entry_reference: dict[str, Any]
     group_names: dict[int, str]
     leader_rows: dict[str, int]

@@ -31,6 +31,7 @@ FIRM_COLUMNS: dict[str, type] = {
     "demand": np.float64,
     "backlog": np.float64,
     "profit": np.float64,
+    "value_added": np.float64,
     "rd": np.float64,
     "rd_extra": np.float64,
     "marketing_extra": np.float64,
