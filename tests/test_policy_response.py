@@ -75,3 +75,13 @@ def test_instrument_of_takes_the_longest_prefix() -> None:
     assert pr.instrument_of("co_innovation_80") == "co_innovation"
     assert pr.instrument_of("recruitment_cap_10") == "recruitment"
     assert pr.instrument_of("current") is None
+
+
+def test_the_sentence_names_the_arms_that_do_not_move_their_target() -> None:
+    def verdict(arm: str, lo: float) -> pr.Verdict:
+        return pr.Verdict(arm, pr.instrument_of(arm), "x", pr.Effect(lo + 1, lo, lo + 2))
+    rows = [verdict("recruitment_x2", -1.0), verdict("recruitment_cap_10", 1.0),
+            verdict("targeted_80", 1.0), verdict("compute_80", -1.0)]
+    assert pr.by_instrument(rows) == (
+        "Own target moved by every arm: targeted; by some arms only: recruitment (not "
+        "recruitment_x2); by no arm: compute.")

@@ -238,6 +238,13 @@ def test_discounted_realized_spending_and_cost_per_leading_firm(synthetic: Path)
               scope="Shanxi", outcome="per_base_tech_firm_quarter", horizon=8)
     assert fq["extra_outcome"] == pytest.approx(3.0 * 8, abs=0.5)  # 3 firms x 8 quarters
     assert fq["lo"] <= disc[8] / 24 <= fq["hi"]
+    # cost per unit of the design's primary outcome (base_tech_firms here), listed first
+    pm = stat(s, section="cost_effectiveness", policy="create", reference="no_policy",
+              scope="Shanxi", outcome="per_base_tech_firms", horizon=8)
+    assert pm["extra_outcome"] == pytest.approx(3.0, abs=0.3)
+    assert pm["lo"] <= disc[8] / 3 <= pm["hi"]
+    ce_rows = s[s["section"] == "cost_effectiveness"]
+    assert ce_rows["outcome"].iloc[0] == "per_base_tech_firms"
     # no gain in leading firms: no ratio
     none = stat(s, section="cost_effectiveness", policy="sunset", reference="no_policy",
                 scope="Shanxi", outcome="per_leading_firm", horizon=8)

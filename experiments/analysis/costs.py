@@ -43,7 +43,7 @@ def measures(exp: Experiment) -> dict[str, tuple[str, float, str]]:
     if primary in exp.panel.columns and all(c != primary for c, _, _ in MEASURES.values()):
         unit = outcome_unit(primary)
         scale, per = ((100.0, f"percentage point of {primary}") if unit == "1"
-                      else (1.0, f"{unit} of {primary}" if unit else f"unit of {primary}"))
+                      else (1.0, f"unit ({unit}) of {primary}" if unit else f"unit of {primary}"))
         out = {f"per_{primary}": (primary, scale, f"mRMB per {per}"), **out}
     return out
 

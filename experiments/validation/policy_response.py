@@ -157,6 +157,20 @@ def render(horizon: int, rows: list[Verdict], focus: str = "Shanxi") -> list[str
     return lines + [""]
 
 
+def by_instrument(rows: list[Verdict]) -> str:
+    """One sentence: the instruments whose every arm, some arms only, or no arm moves its
+    own target (naming the arms that do not)."""
+    groups: dict[str, list[Verdict]] = {}
+    for v in rows:
+        groups.setdefault(v.instrument, []).append(v)
+    every = [k for k, vs in groups.items() if all(v.moves_own for v in vs)]
+    none = [k for k, vs in groups.items() if not any(v.moves_own for v in vs)]
+    some = [f"{k} (not {', '.join(v.arm for v in vs if not v.moves_own)})"
+            for k, vs in groups.items() if k not in every and k not in none]
+    return (f"Own target moved by every arm: {', '.join(every) or 'none'}; by some arms "
+            f"only: {'; '.join(some) or 'none'}; by no arm: {', '.join(none) or 'none'}.")
+
+
 def summarize(folder: Path, horizon: int | None = None) -> tuple[int, list[Verdict]]:
     """:func:`verdicts` of the experiment folder ``folder`` (its ``report/summary.csv``)."""
     path = Path(folder) / "report" / "summary.csv"
@@ -195,12 +209,7 @@ def report_section(folder: Path, design: str | Path = DESIGN, workers: int = 2,
     horizon, rows = summarize(folder)
     lines = ["## Policy response: what each instrument moves", "",
              f"The suite `{design}` (experiment folder `{folder}`; `ai-chain report` there "
-             "gives every outcome). Instruments whose arms move their own target: "
-             + (", ".join(sorted({v.instrument for v in rows if v.moves_own})) or "none")
-             + "; that do not: "
-             + (", ".join(sorted({v.instrument for v in rows}
-                                 - {v.instrument for v in rows if v.moves_own})) or "none")
-             + ".", "", *render(horizon, rows, focus)]
+             f"gives every outcome). {by_instrument(rows)}", "", *render(horizon, rows, focus)]
 
     def effect(e: Effect | None) -> dict | None:
         return None if e is None else {"mean": e.mean, "lo": e.lo, "hi": e.hi}
