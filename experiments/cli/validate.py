@@ -1,8 +1,9 @@
 """``ai-chain validate``: stylized facts and the source's diagnosis as statistical tests.
 
 Runs a baseline ensemble (and the neutralization arm with the same seeds), computes every
-fact of :mod:`experiments.validation.facts`, writes ``report.md``, ``results.json`` and
-``figures/*.png`` into ``--out``, and exits 1 when a fact fails.
+fact of :mod:`experiments.validation.facts`, runs (or resumes) the policy-response suite
+(:mod:`experiments.validation.policy_response`), writes ``report.md``, ``results.json``
+and ``figures/*.png`` into ``--out``, and exits 1 when a fact fails.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate", help="test stylized facts and the source's diagnosis on an ensemble",
         description="Run a baseline ensemble (one agent per real firm), test the stylized "
                     "facts of industry dynamics and the source's diagnosis, run the "
-                    "neutralization experiment, and write a report with figures. Exit 1 "
-                    "when a fact fails.")
+                    "neutralization experiment and the policy-response suite, and write a "
+                    "report with figures. Exit 1 when a fact fails.")
     p.add_argument("--out", default="runs/validation", metavar="DIR",
                    help="output folder (default: runs/validation)")
     p.add_argument("--seeds", type=int, default=DEFAULTS["seeds"], metavar="N",
@@ -90,12 +91,10 @@ def check_args(args: argparse.Namespace) -> None:
                            "report folder (with results.json); this one is not")
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    """Run the validation; return 0 if every tested fact passes, else 1."""
-    check_args(args)
+def _scenario(args: argparse.Namespace):
+    """The scenario, which must hold the regions the diagnosis compares (BadInput if not)."""
     from experiments.run.defaults import DEFAULT_FOCUS
     from experiments.validation.diagnosis import COAST3
-    from model import MODEL_VERSION
     from model.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -103,6 +102,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if missing:
         raise BadInput(f"--scenario {args.scenario}: regions {', '.join(missing)} missing; "
                        f"allowed is a scenario with {', '.join(COAST3)} and {DEFAULT_FOCUS}")
+    return scenario
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Run the validation; return 0 if every tested fact passes, else 1."""
+    check_args(args)
+    from model import MODEL_VERSION
+
+    scenario = _scenario(args)
     from experiments.validation import figures, report
     from experiments.validation.diagnosis import all_facts
     from experiments.validation.ensemble import run_ensemble
