@@ -33,6 +33,7 @@ from model.state.firms import FirmTable
 from model.state.levers import Levers
 from model.state.partners import PartnerNetwork
 from model.state.quarter import Counts, MarketStats, StepState
+from model.state.recruiting import RecruitmentBook
 from model.state.talent import TalentStock
 from model.vocab import Layer
 
@@ -154,10 +155,8 @@ class IndustryModel(mesa.Model):
         self._firm_by_row: list[Firm | None] = []
         self.partners = PartnerNetwork()
         self.talent = TalentStock(n_r)
-        self.levers = Levers(n_r)
-        self.ledger = Ledger(n_r)
-        self.counts = Counts(n_r)
-        self.market_stats = MarketStats(n_r)
+        self.levers, self.recruiting = Levers(n_r), RecruitmentBook(n_r)
+        self.ledger, self.counts, self.market_stats = Ledger(n_r), Counts(n_r), MarketStats(n_r)
         self.spend = np.zeros((n_r, len(INSTRUMENTS)))
         self.pending: list[demography.PendingBranch] = []
         self.group_names: dict[int, str] = {}
@@ -341,11 +340,11 @@ class IndustryModel(mesa.Model):
         self.counts.reset()
         self.spend[:] = 0.0
         self.levers.reset()
+        self.recruiting.reset_quarter()
         self.talent.reset_flows()
         f = self.firms
-        f.subsidy[: f.n] = 0.0
-        f.rd_extra[: f.n] = 0.0
-        f.marketing_extra[: f.n] = 0.0
+        for col in (f.subsidy, f.rd_extra, f.marketing_extra):
+            col[: f.n] = 0.0
 
     def step(self) -> None:
         """Advance one quarter: the phases of :data:`PHASES`, in order, each timed."""

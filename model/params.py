@@ -374,8 +374,12 @@ GLOBAL_PARAMS: tuple[Param, ...] = (
     Param("branches.beta_cluster", F, 0.5, "1", (0.0, 50.0),
           source="assumption: clusters offer suppliers and talent",
           doc="Location logit weight of log local firms in the layer (relative)."),
-    Param("branches.beta_offer", F, 0.5, "1/mRMB", (0.0, 50.0), source="assumption",
-          doc="Location logit weight of (offer × delivery probability)."),
+    Param("branches.beta_offer", F, 35.0, "utils per (offer / quarterly revenue)",
+          (0.0, 500.0),
+          source="assumption (plausible 10-100): 35 keeps model version 3's weight of "
+                 "0.5 utils per mRMB for the median leading firm (70.8 mRMB/quarter)",
+          doc="Location logit weight of a courting region's offer (cash + factor × "
+              "credibility) relative to the courted firm's smoothed quarterly revenue."),
     Param("branches.beta_wage", F, 1.0, "1/log unit", (0.0, 50.0), source="assumption",
           doc="Location logit weight of log general wage (cost, relative)."),
     Param("branches.no_branch_utility", F, 3.4, "utils", (-50.0, 50.0), source="assumption",

@@ -24,6 +24,7 @@ from model.keyed import Keyed
 from model.state.firms import FirmTable
 from model.state.levers import Levers
 from model.state.partners import PartnerNetwork
+from model.state.recruiting import RecruitmentBook
 from model.state.talent import TalentStock
 
 
@@ -37,7 +38,9 @@ class AgentModel(Protocol):
     Write only as documented: ``firms`` (the firm table; agents write their own rows'
     policy fields such as ``rd_extra``, ``marketing_extra``), ``levers`` (instruments set
     this quarter's levers in ``apply``), ``talent`` (talent programmes schedule cohorts),
-    ``partners`` (plugin agents may add partnerships), ``ledger`` (through :meth:`grant`).
+    ``partners`` (plugin agents may add partnerships), ``ledger`` (through :meth:`grant`),
+    ``recruiting`` (the recruitment instrument deposits its budget and sets the record's
+    memory).
     """
 
     p: Mapping[str, Any]
@@ -48,6 +51,7 @@ class AgentModel(Protocol):
     steps: int
     firms: FirmTable
     levers: Levers
+    recruiting: RecruitmentBook
     talent: TalentStock
     partners: PartnerNetwork
     ledger: Ledger

@@ -317,6 +317,19 @@ def _spend_for_new_instrument(cls: type) -> None:
 REGISTRATION_HOOKS.append(_spend_for_new_instrument)
 
 
+@reporter("firms_courted", "firms", "Outside leading firms courted by the region's "
+          "recruitment programme in the quarter (each promise backed by its fund).")
+def firms_courted(ctx: Context) -> np.ndarray:
+    return ctx.model.recruiting.courted.astype(float)
+
+
+@reporter("recruitment_credibility", "1", "The region's recruitment delivery record: the "
+          "share of promised factor support courted firms expect to receive.",
+          zero="0 before the region's programme first acts")
+def recruitment_credibility(ctx: Context) -> np.ndarray:
+    return np.nan_to_num(ctx.model.recruiting.credibility, nan=0.0)
+
+
 # --- demography -------------------------------------------------------------------------
 @reporter("entries", "firms", "Start-ups and spin-offs in the quarter.")
 def entries(ctx: Context) -> np.ndarray:

@@ -182,9 +182,19 @@ def check_spending(model: IndustryModel) -> None:
     f = model.firms
     assert f.subsidy[: f.n].sum() == pytest.approx(led.flows["subsidies"].sum(),
                                                     rel=1e-9, abs=1e-9)
-    # realized spending never exceeds the quarter's budget (static packages)
+    # recruitment promises are backed by its fund: fund + reserved + paid + lapsed =
+    # deposited, none negative, and what is paid is the instrument's spending
+    book = model.recruiting
+    np.testing.assert_allclose(book.fund + book.reserved + book.paid + book.lapsed,
+                               book.deposited, rtol=1e-9, atol=1e-9)
+    assert (book.fund >= -1e-9).all() and (book.reserved >= -1e-9).all()
+    assert (book.paid <= book.deposited + 1e-9).all()
+    # realized spending never exceeds the quarter's budget (static packages), except that
+    # recruitment pays promises made in earlier quarters from its fund (above)
     for agent in model.policies:
         for inst in agent.instruments:
+            if inst.name == "recruitment":
+                continue
             spent = model.spend[agent.region, list(INSTRUMENTS).index(inst.name)]
             assert spent <= inst.quarter_budget(model) * (1 + 1e-9) + 1e-9, (
                 f"{model.region_names[agent.region]}.{inst.name} spent {spent} of "
@@ -267,10 +277,15 @@ def run_checked(model: IndustryModel, steps: int, firm_cap: int | None = None) -
     once more than ``firm_cap`` firms are alive)."""
     check_region_columns(model)
     check_firm_columns(model)
+    rec = list(INSTRUMENTS).index("recruitment")
     for _ in range(steps):
         before = snapshot(model)
+        paid = model.recruiting.paid.copy()
         model.step()
         check_all(model, before)
+        # the quarter's recruitment spending is exactly the promises paid from the fund
+        np.testing.assert_allclose(model.recruiting.paid - paid, model.spend[:, rec],
+                                   rtol=1e-12, atol=1e-12)
         if firm_cap is not None and model.firms.live().size > firm_cap:
             break
 
@@ -283,6 +298,18 @@ def test_invariants_hold_for_default_small_scenario() -> None:
     assert model.ledger.flows["subsidies"].sum() > 0
     assert model.ledger.totals()["intermediate_sales"] > 0
     assert model.talent.flows["inflow"].sum() > 0
+
+
+def test_invariants_hold_with_recruitment_delivering_factor_support() -> None:
+    """Every invariant with a recruitment programme whose factor support is delivered
+    (talent placed from local seekers, local suppliers matched, ODD §7.20) on the baseline."""
+    params = {"policy.Shanxi.recruitment.budget": 160.0,
+              "policy.Shanxi.recruitment.factor_offer": 6.0,
+              "policy.Shanxi.recruitment.delivery_prob": 1.0}
+    model = IndustryModel("baseline", rng=3, params=params)
+    run_checked(model, 12)
+    i = model.region_names.index("Shanxi")
+    assert model.recruiting.paid[i] > 0 and model.recruiting.courted[i] > 0
 
 
 @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -456,10 +483,14 @@ def check_adaptive_package(params: dict, steps: int, seed: int = 4) -> None:
     agent = model.policies[model.region_names.index("Shanxi")]
     total = agent.annual_budget
     moved = False
+    rec = list(INSTRUMENTS).index("recruitment")
     for _ in range(steps):
         before = snapshot(model)
+        paid = model.recruiting.paid.copy()
         model.step()
         check_all(model, before)  # includes: spending within each instrument's budget
+        np.testing.assert_allclose(model.recruiting.paid - paid, model.spend[:, rec],
+                                   rtol=1e-12, atol=1e-12)
         budgets = [i.annual_budget for i in agent.instruments]
         assert all(np.isfinite(b) and b >= -1e-9 for b in budgets), budgets
         assert sum(budgets) == pytest.approx(total, rel=1e-9), (

@@ -49,8 +49,8 @@ def test_the_instruments_with_a_large_response_move_their_own_target(suite: Path
     assert (by_arm["targeted_320"].own_effect.mean > by_arm["targeted_80"].own_effect.mean)
     # training adds composite talent; co-innovation adds partnerships
     assert by_arm["training_x2"].moves_own and by_arm["co_innovation_320"].moves_own
-    # lifting the cash cap brings leading firms
-    assert by_arm["recruitment_cap_10"].moves_own
+    # doubling the recruitment budget courts twice the firms: more leading firms
+    assert by_arm["recruitment_x2"].moves_own
     assert by_arm["targeted_320"].large and not by_arm["targeted_80"].large
 
 

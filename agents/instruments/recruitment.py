@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from agents.instruments.base import Instrument, layers_param, parse_layers, register_instrument
 from model.params import Param
 from model.protocol import AgentModel
@@ -9,14 +11,18 @@ from model.protocol import AgentModel
 
 @register_instrument
 class Recruitment(Instrument):
-    """Offers to outside leading firms to open a local branch.
+    """Offers to outside leading firms to open a local branch (ODD §7.20).
 
-    The cash offer per firm is capped by the fair-competition limit; "chain support +
-    factor supply + service" offers (suppliers, talent, compute, land; valued in mRMB) are
-    not capped but are delivered only with ``delivery_prob``. Outside firms weigh
-    ``min(cash_offer, cash_cap) + factor_offer × delivery_prob`` in their location choice;
-    the region pays the cash when a branch opens and the factor support when delivered,
-    as long as the quarter's budget lasts.
+    The quarter's budget goes into the region's recruitment fund and its allowance of
+    promises (at most one year's budget each); the region courts outside leading firms of
+    ``layers`` as long as the allowance (a year's courtships are worth at most a year's
+    budget) and the fund can back their whole promise, ``min(cash_offer, cash_cap)`` of cash (the
+    fair-competition cap limits firm-specific cash) plus ``factor_offer`` of "chain support
+    + factor supply + service" (uncapped). A courted firm weighs the offer relative to its
+    quarterly revenue, the factor part by the region's delivery record (``credibility``,
+    updated at each opening with promised factor support). At opening the cash is paid and
+    the factor support with probability ``delivery_prob``; what is not paid goes back to
+    the fund.
     """
 
     name = "recruitment"
@@ -34,18 +40,28 @@ class Recruitment(Instrument):
         Param("delivery_prob", float, 0.6, "1", (0.0, 1.0),
               source="FACTS problem 3: delivery of promised support not standardized",
               doc="Chance that promised factor support is delivered."),
+        Param("credibility", float, 0.6, "1", (0.0, 1.0),
+              source="assumption: the delivery record firms start from equals the current "
+                     "delivery practice (FACTS problem 3)",
+              doc="Share of promised factor support firms expect at the programme's start "
+                  "(then the region's delivery record)."),
+        Param("credibility_weight", float, 0.2, "1", (0.0, 1.0), source="assumption",
+              doc="Weight of each opening's delivery in the record (exponential memory)."),
     )
 
     def apply(self, model: AgentModel) -> None:
         budget = self.quarter_budget(model)
         if budget <= 0.0:
             return
-        lv, r = model.levers, self.region
+        lv, r, book = model.levers, self.region, model.recruiting
         layers = parse_layers(self.settings["layers"])
         lv.recruit_cash[r, layers] = min(self.settings["cash_offer"], self.settings["cash_cap"])
         lv.recruit_factor[r, layers] = self.settings["factor_offer"]
         lv.recruit_delivery[r] = self.settings["delivery_prob"]
-        lv.recruit_budget[r] += budget
+        if np.isnan(book.credibility[r]):
+            book.credibility[r] = self.settings["credibility"]
+        book.memory[r] = self.settings["credibility_weight"]
+        book.deposit(r, budget, cap=self.annual_budget)
 
     def need(self, row: dict[str, float], national: dict[str, float]) -> float:
         return float(1.0 / (1.0 + row["leading_firms"]))

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.keyed import branch_keys, ident, pair_keys, ranks
+from model.phases import recruiting
 from model.phases.firms import add_firms, entrant_segments, relocate_firm, remove_firms
 from model.phases.view import PhaseModel
 
@@ -52,8 +53,9 @@ class PendingBranch:
     parent: int
     region: int
     relocate: bool
-    cash: float
+    cash: float      # promised by the chosen region's programme (0 if it did not court)
     factor: float
+    delivery: float  # the programme's delivery probability when the promise was made
 
 
 def exit_firms(model: PhaseModel, rows: np.ndarray) -> None:
@@ -149,12 +151,17 @@ def entrant_capability(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
 
 
 def plan_branches(model: PhaseModel, rows: np.ndarray) -> None:
-    """Leading firms decide on new branches (opening after the lag)."""
+    """Leading firms decide on new branches (opening after the lag): those considering a
+    move this quarter (among every region) and those courted by a region's recruitment
+    programme (among the courting regions, unless they consider a move anyway)."""
     p, f = model.p, model.firms
     n_r = model.n_regions
     leaders = rows[f.leading[rows]]
-    movers = leaders[model.draws("branches.consider").bernoulli(f.key[leaders],
-                                                                p["branches.rate"])]
+    courted = recruiting.court(model, rows)
+    considering = leaders[model.draws("branches.consider").bernoulli(f.key[leaders],
+                                                                     p["branches.rate"])]
+    movers = np.union1d(considering, courted.rows)  # row order
+    considering_mask = np.isin(movers, considering)
     if movers.size == 0:
         return
     key = f.region[rows] * 3 + f.layer[rows]
@@ -166,27 +173,30 @@ def plan_branches(model: PhaseModel, rows: np.ndarray) -> None:
         pair_keys(f.key[movers][:, None], options[None, :]))
     relocate = model.draws("branches.relocate").bernoulli(f.key[movers],
                                                           p["branches.relocation_share"])
-    offers = model.levers.offer_value()
     wage = np.log(model.talent.wages[:, 0])
     log_d = np.log(np.maximum(demand, 1e-9) / np.maximum(demand.mean(axis=0), 1e-9))
     log_n = np.log((n_rl + 1.0) / (n_rl.mean(axis=0) + 1.0))
     wage = wage - wage.mean()
     for j, parent in enumerate(movers):
         lay = int(f.layer[parent])
+        mine = courted.of(parent)
         util = (p["branches.beta_profit"] * (log_d[:, lay] - log_n[:, lay])
-                + p["branches.beta_cluster"] * log_n[:, lay]
-                - p["branches.beta_wage"] * wage + p["branches.beta_offer"] * offers[:, lay])
+                + p["branches.beta_cluster"] * log_n[:, lay] - p["branches.beta_wage"] * wage
+                + recruiting.offer_utility(model, courted, mine, f.revenue_smooth[parent]))
+        if not considering_mask[j]:  # courted only: the courting regions or no move
+            util[np.setdiff1d(np.arange(n_r), courted.regions[mine])] = -np.inf
         util[f.region[parent]] = -np.inf
         same = rows[(f.group[rows] == f.group[parent]) & (f.layer[rows] == lay)]
         util[f.region[same]] = -np.inf  # the group is already there in this layer
         choice = int(np.argmax(np.append(util, p["branches.no_branch_utility"]) + gumbel[j]))
         # ties (probability zero) go to the lower option index: the regions' fixed order
+        cash, factor = recruiting.settle_courtships(model, courted, mine, choice)
         if choice == n_r:
             continue
         model.pending.append(PendingBranch(
             due=model.steps + p["branches.lag"], parent=int(parent), region=choice,
-            relocate=bool(relocate[j]), cash=float(model.levers.recruit_cash[choice, lay]),
-            factor=float(model.levers.recruit_factor[choice, lay])))
+            relocate=bool(relocate[j]), cash=cash, factor=factor,
+            delivery=float(model.levers.recruit_delivery[choice])))
 
 
 def open_branches(model: PhaseModel) -> None:
@@ -195,10 +205,10 @@ def open_branches(model: PhaseModel) -> None:
     due = [b for b in model.pending if b.due <= model.steps]
     model.pending = [b for b in model.pending if b.due > model.steps]
     for b in due:
-        if not f.alive[b.parent]:
+        if b.parent < 0 or not f.alive[b.parent]:  # -1: dead and compacted away
+            recruiting.pay_promise(model, None, b.region, b.cash, b.factor, b.delivery)
             continue
         r = b.region
-        name = model.region_names[r]
         if b.relocate:
             origin = int(f.region[b.parent])
             relocate_firm(model, b.parent, r)
@@ -218,14 +228,4 @@ def open_branches(model: PhaseModel) -> None:
                 is_branch=True, expected_sales=p["entry.initial_sales"] * 4,
                 key=branch_keys(f.key[[b.parent]], model.steps))[0]
             model.counts.branches_opened[r] += 1
-        pay = min(b.cash, float(model.levers.recruit_budget[r]))
-        if pay > 0:
-            model.levers.recruit_budget[r] -= pay
-            model.grant(np.array([row]), np.array([pay]), "recruitment", r)
-        if b.factor > 0:
-            delivered = bool(model.draws(f"policy.{name}.recruitment").bernoulli(
-                f.key[[row]], model.levers.recruit_delivery[r])[0])
-            pay = min(b.factor, float(model.levers.recruit_budget[r])) if delivered else 0.0
-            if pay > 0:
-                model.levers.recruit_budget[r] -= pay
-                model.grant(np.array([row]), np.array([pay]), "recruitment", r)
+        recruiting.pay_promise(model, int(row), r, b.cash, b.factor, b.delivery)

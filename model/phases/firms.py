@@ -91,7 +91,9 @@ def compact_rows(model: PhaseModel) -> None:
     pr = model.partners
     keep = live[pr.a] & live[pr.b]
     pr.a, pr.b = remap[pr.a[keep]], remap[pr.b[keep]]
-    model.pending = [replace(b, parent=int(remap[b.parent])) for b in model.pending
-                     if live[b.parent]]
+    # a dead parent's pending branch stays (parent -1) so that its promise is released
+    # when due, as without compaction
+    model.pending = [replace(b, parent=int(remap[b.parent]) if b.parent >= 0 else -1)
+                     for b in model.pending]
     model.leader_rows = {k: int(remap[r]) for k, r in model.leader_rows.items() if live[r]}
     model.set_live(model.firms.live())

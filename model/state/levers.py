@@ -21,7 +21,6 @@ class Levers:
     recruit_cash: np.ndarray = field(init=False)
     recruit_factor: np.ndarray = field(init=False)
     recruit_delivery: np.ndarray = field(init=False)
-    recruit_budget: np.ndarray = field(init=False)
     intro_subsidy: np.ndarray = field(init=False)
     intro_budget: np.ndarray = field(init=False)
     voucher_rate: np.ndarray = field(init=False)
@@ -41,7 +40,6 @@ class Levers:
         self.recruit_cash = np.zeros((r, nl))
         self.recruit_factor = np.zeros((r, nl))
         self.recruit_delivery = np.zeros(r)
-        self.recruit_budget = np.zeros(r)
         self.intro_subsidy = np.zeros((r, 3))
         self.intro_budget = np.zeros(r)
         self.voucher_rate = np.zeros(r)
@@ -51,8 +49,3 @@ class Levers:
         self.scenario_budget = np.zeros(r)
         self.partnership_budget = np.zeros(r)
         self.partnership_cost = np.ones(r)
-
-    def offer_value(self) -> np.ndarray:
-        """Perceived recruitment offer (regions, layers), mRMB: the promised cash (the cash
-        offer held at the fair-competition cap) + factor × delivery probability."""
-        return self.recruit_cash + self.recruit_factor * self.recruit_delivery[:, None]
