@@ -240,7 +240,7 @@ register_value_reporters()
 def _capability(lay: int) -> Callable[[Context], np.ndarray]:
     def func(ctx: Context) -> np.ndarray:
         mask = ctx.layer == lay
-        return ratio(ctx.total(np.exp(ctx.field("logcap")), mask), ctx.count(mask))
+        return ratio(ctx.total(ctx.capability, mask), ctx.count(mask))
     func.__name__ = f"capability_{LAYERS[lay]}"
     return func
 

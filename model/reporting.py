@@ -112,6 +112,11 @@ class Context:
         return np.stack([self.total(rev, self.layer == lay) for lay in range(3)], axis=1)
 
     @cached_property
+    def capability(self) -> np.ndarray:
+        """Capability ``exp(logcap)`` of the live firms."""
+        return np.exp(self.field("logcap"))
+
+    @cached_property
     def value_added_by_layer(self) -> np.ndarray:
         """(regions, layers) value added of the region's firms, mRMB/quarter."""
         va = self.model.firms.value_added[self.rows]
@@ -121,7 +126,7 @@ class Context:
     def capability_weighted(self) -> np.ndarray:
         """(regions, layers) firms weighted by capability relative to the step-0 national
         mean of their layer."""
-        weight = np.exp(self.field("logcap")) / self.model.capability_mean0[self.layer]
+        weight = self.capability / self.model.capability_mean0[self.layer]
         return np.stack([self.total(weight, self.layer == lay) for lay in range(3)], axis=1)
 
     @cached_property

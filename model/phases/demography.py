@@ -19,15 +19,15 @@ Entrants' log capability is the layer's national mean plus the region's knowledg
 noise of ``calibration.capability_sigma``.
 
 Branches: each quarter a leading firm considers a new location with probability
-``branches.rate``; it picks a region by a logit with utility
+``branches.rate``, and firms courted by a region's recruitment programme decide too
+(:mod:`model.phases.recruiting`); it picks a region by a logit with utility
 ``beta_profit·(log d_s - log n_s) + beta_cluster·log n_s - beta_wage·log w_s +
-beta_offer·offer_s`` (d: demand for its layer by the region's buyers, served or not, n:
+beta_offer·O_s`` (d: demand for its layer by the region's buyers, served or not, n:
 local firms of its layer + 1, w: general wage, each relative to the mean over regions;
-offer: the region's recruitment cash held at the cash cap plus factor offer × delivery
-probability, mRMB) against a no-branch option. The branch opens
-``branches.lag`` quarters later (a share of moves relocate the whole firm instead);
-promised cash and delivered factor support are paid then if the region's programme still
-has budget.
+O_s: a courting region's promise relative to the firm's quarterly revenue, 0 elsewhere)
+against a no-branch option. The branch opens ``branches.lag`` quarters later (a share of
+moves relocate the whole firm instead); the reserved promise is paid then (factor support
+if delivered).
 """
 
 from __future__ import annotations

@@ -97,12 +97,10 @@ def settle_courtships(model: PhaseModel, courted: Courted, idx: np.ndarray,
     book, cash, factor = model.recruiting, 0.0, 0.0
     for j in idx:
         r = int(courted.regions[j])
-        promised = float(courted.cash[j] + courted.factor[j])
         if r == choice:
             cash, factor = float(courted.cash[j]), float(courted.factor[j])
-            book.promised[r] += promised
         else:
-            book.release(r, promised)
+            book.release(r, float(courted.cash[j] + courted.factor[j]))
     return cash, factor
 
 

@@ -24,8 +24,7 @@ class RecruitmentBook:
         credibility: (regions,) share of a promise's factor support firms expect to be
             delivered: the region's delivery record, NaN until its programme first acts.
         memory: (regions,) weight of each opening's delivery in the record.
-        courted: (regions,) firms courted this quarter; promised: value of the promises
-            accepted this quarter.
+        courted: (regions,) firms courted this quarter.
         deposited, paid: (regions,) totals since the start: the identity
             ``fund + reserved + paid + lapsed = deposited`` holds (lapsed: kept above the cap).
     """
@@ -37,7 +36,6 @@ class RecruitmentBook:
         self.memory = np.zeros(n_regions)
         self.courted = np.zeros(n_regions, dtype=np.int64)
         self.allowance = np.zeros(n_regions)  # promises it may still offer (≤ a year's budget)
-        self.promised = np.zeros(n_regions)
         self.deposited = np.zeros(n_regions)
         self.paid = np.zeros(n_regions)
         self.lapsed = np.zeros(n_regions)
@@ -45,7 +43,6 @@ class RecruitmentBook:
     def reset_quarter(self) -> None:
         """Zero the quarter's counters."""
         self.courted[:] = 0
-        self.promised[:] = 0.0
 
     def deposit(self, region: int, amount: float, cap: float) -> None:
         """Add a quarter's budget; the unreserved fund is held at most at ``cap``."""
