@@ -48,7 +48,7 @@ def seller_weights(logcap: np.ndarray, brand: np.ndarray, price: np.ndarray,
 
 
 def allocate(weights: np.ndarray, seller_region: np.ndarray, budgets: np.ndarray,
-             bonus: np.ndarray) -> Allocation:
+             bonus: np.ndarray, home_extra: np.ndarray | None = None) -> Allocation:
     """Allocate each region's spending ``budgets`` (R,) over sellers by the local-bonus logit.
 
     Args:
@@ -56,7 +56,12 @@ def allocate(weights: np.ndarray, seller_region: np.ndarray, budgets: np.ndarray
         seller_region: Region index of each seller (n,).
         budgets: Spending of buyers in each region (R,).
         bonus: Local bonus ``b_r`` of buyers in each region (R,), in utils.
+        home_extra: Extra utility ``h_i`` of each seller with the buyers of its own region
+            only (n,), e.g. a procurement preference for local integrators; see
+            :func:`home_weights`. The returned ``boost`` is then not meaningful.
     """
+    if home_extra is not None:
+        return _allocate_home(weights, seller_region, budgets, bonus, home_extra)
     n_regions = budgets.size
     boost = np.expm1(bonus)
     total = weights.sum()
@@ -68,6 +73,29 @@ def allocate(weights: np.ndarray, seller_region: np.ndarray, budgets: np.ndarray
     sales = weights * (common + regional[seller_region])
     local_share = (1.0 + boost) * local * inv_s
     return Allocation(sales, local_share, inv_s, boost)
+
+
+def home_weights(weights: np.ndarray, seller_region: np.ndarray, bonus: np.ndarray,
+                 home_extra: np.ndarray, n_regions: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """With a seller-specific home utility ``h_i``: each seller's weight with its own
+    region's buyers ``w_i · e^(b_r + h_i)`` (n,) and ``S_r = T + Σ_{i in r} (e^(b_r + h_i)
+    - 1) w_i`` (R,)."""
+    home = weights * np.exp(bonus[seller_region] + home_extra)
+    s = weights.sum() + np.bincount(seller_region, home - weights, minlength=n_regions)
+    return home, s
+
+
+def _allocate_home(weights: np.ndarray, seller_region: np.ndarray, budgets: np.ndarray,
+                   bonus: np.ndarray, home_extra: np.ndarray) -> Allocation:
+    """:func:`allocate` with a seller-specific home utility (see :func:`home_weights`)."""
+    n_regions = budgets.size
+    home, s = home_weights(weights, seller_region, bonus, home_extra, n_regions)
+    inv_s = np.divide(1.0, s, out=np.zeros(n_regions), where=s > 0)
+    per = budgets * inv_s
+    sales = weights * (float(per.sum()) - per[seller_region]) + home * per[seller_region]
+    local_share = np.bincount(seller_region, home, minlength=n_regions) * inv_s
+    return Allocation(sales, local_share, inv_s, np.full(n_regions, np.nan))
 
 
 def realized_share(alloc: Allocation, weights: np.ndarray, seller_region: np.ndarray,
@@ -97,7 +125,7 @@ class ProjectWins:
 
 def project_wins(draws: Keyed, region_keys: np.ndarray, seller_keys: np.ndarray,
                  weights: np.ndarray, seller_region: np.ndarray, counts: np.ndarray,
-                 bonus: np.ndarray) -> ProjectWins:
+                 bonus: np.ndarray, home_extra: np.ndarray | None = None) -> ProjectWins:
     """Projects won by each seller when buyers in region ``r`` let ``Poisson(counts_r)``
     projects, each awarded by the local-bonus logit.
 
@@ -107,18 +135,23 @@ def project_wins(draws: Keyed, region_keys: np.ndarray, seller_keys: np.ndarray,
     wins does not depend on the other sellers' draws. The buyer regions of the projects won
     from other regions are then drawn per seller region (a keyed multinomial over regions
     with weights ``counts_r / S_r``), for the count of projects each region lets.
+    ``home_extra``: a seller-specific utility with its own region's buyers only
+    (:func:`home_weights`).
     """
     n_r = counts.size
     counts = np.maximum(counts, 0.0)
     if weights.size == 0:
         return ProjectWins(np.zeros(0, np.int64), np.zeros(0, np.int64),
                            draws.poisson(region_keys, counts, slot=2))
-    boost = np.expm1(bonus)
-    local = np.bincount(seller_region, weights, minlength=n_r)
-    s = weights.sum() + boost * local
+    if home_extra is None:
+        boost = np.expm1(bonus)
+        local = np.bincount(seller_region, weights, minlength=n_r)
+        s = weights.sum() + boost * local
+        home = weights * (1.0 + boost[seller_region])
+    else:
+        home, s = home_weights(weights, seller_region, bonus, home_extra, n_r)
     rate = np.divide(counts, s, out=np.zeros(n_r), where=s > 0)  # projects per unit weight
-    own = draws.poisson(seller_keys, weights * (1.0 + boost[seller_region])
-                        * rate[seller_region], slot=0)
+    own = draws.poisson(seller_keys, home * rate[seller_region], slot=0)
     other_rate = np.maximum(rate.sum() - rate[seller_region], 0.0)
     other = draws.poisson(seller_keys, weights * other_rate, slot=1)
     n_other = np.bincount(seller_region, other, minlength=n_r)

@@ -202,6 +202,10 @@ GLOBAL_PARAMS: tuple[Param, ...] = (
     Param("market.integrator_project_bonus", F, 1.0, "utils", (0.0, 10.0),
           source="assumption: integrators specialise in transformation projects",
           doc="Utility bonus of integrators when projects choose a seller."),
+    Param("market.integrator_local_sourcing", F, 1.0, "utils", (0.0, 10.0),
+          source="assumption (plausible 0-2): FACTS problem 5, integrators tie a region's "
+                 "projects to its own chain",
+          doc="Extra local-supplier bonus of integrators' technology purchases."),
     Param("market.markup", F, 0.5, "1", (0.0, 5.0),
           source=f"{CF} §7: mean gross margin of listed AI firms 35% (M); markup over labour "
                  "cost also covers capital and overheads",
@@ -312,6 +316,13 @@ GLOBAL_PARAMS: tuple[Param, ...] = (
           doc="Share of the gap to the frontier closed per quarter at full absorptive capacity."),
     Param("innovation.compute_share", F, 0.3, "1", (0.0, 1.0), source="assumption",
           doc="Share of R&D spent on compute."),
+    Param("innovation.rd_composite_weight", F, 0.4, "1", (0.0, 1.0),
+          source="assumption (plausible 0-0.6): FACTS problem 2, composite talent is the "
+                 "largest gap",
+          doc="Weight of composite staff fill in the R&D talent index (high-end: 1 - it)."),
+    Param("innovation.talent_binding", F, 1.0, "1", (0.0, 3.0),
+          source="assumption (plausible 0.5-2; 0 switches the limit off): FACTS problem 2",
+          doc="Power of the talent index scaling base/tech firms' capability increments."),
     Param("innovation.obsolescence", F, 0.01, "log units/quarter", (0.0, 1.0),
           source="assumption", doc="Drift of log capability toward zero (technology ages)."),
     Param("innovation.partnership_rate", F, 0.01, "1/quarter", (0.0, 1.0),
@@ -415,6 +426,10 @@ GLOBAL_PARAMS: tuple[Param, ...] = (
           doc="Usage friction with the diversified service model."),
     Param("compute.beta_price", F, 3.0, "1/log unit", (0.0, 50.0), source="assumption",
           doc="Logit weight of log effective price when firms choose compute."),
+    Param("compute.operating_share_tech", F, 0.15, "mRMB per mRMB of revenue", (0.0, 0.9),
+          source="assumption (plausible 0.05-0.30; no citable figure for Chinese model "
+                 "developers, docs/validation.md §10): part of input_base_per_tech",
+          doc="Technology firms' operating compute (training, inference) per mRMB of sales."),
     Param("compute.outside_use", F, 0.25, "1", (0.0, 1.0),
           source="assumption: no utilisation figures exist (CF §5 NOT FOUND)",
           doc="Share of public capacity used by non-AI users (research, other provinces)."),

@@ -360,6 +360,9 @@ def _cross_checks(values: dict[str, Any], regions: list[str], leaders: list[str]
 
     if values["national.share_base"] + values["national.share_tech"] > 1.0:
         fail("national.share_tech", "national.share_base + national.share_tech <= 1")
+    if values["compute.operating_share_tech"] > values["market.input_base_per_tech"]:
+        fail("compute.operating_share_tech",
+             "at most market.input_base_per_tech (operating compute is part of those inputs)")
     for r in regions:
         b, t = values[f"regions.{r}.share_base"], values[f"regions.{r}.share_tech"]
         if b is not None and t is not None and b + t > 1.0:

@@ -40,6 +40,10 @@ class Recruitment(Instrument):
         Param("delivery_prob", float, 0.6, "1", (0.0, 1.0),
               source="FACTS problem 3: delivery of promised support not standardized",
               doc="Chance that promised factor support is delivered."),
+        Param("compute_share", float, 0.5, "1", (0.0, 1.0),
+              source="assumption: FACTS problem 4, strong public compute to offer",
+              doc="Share of delivered factor support provided as compute (the region pays "
+                  "the firm's compute bills up to it); the rest is talent, suppliers, cash."),
         Param("credibility", float, 0.6, "1", (0.0, 1.0),
               source="assumption: the delivery record firms start from equals the current "
                      "delivery practice (FACTS problem 3)",
@@ -58,6 +62,7 @@ class Recruitment(Instrument):
         lv.recruit_cash[r, layers] = min(self.settings["cash_offer"], self.settings["cash_cap"])
         lv.recruit_factor[r, layers] = self.settings["factor_offer"]
         lv.recruit_delivery[r] = self.settings["delivery_prob"]
+        lv.recruit_compute[r] = self.settings["compute_share"]
         if np.isnan(book.credibility[r]):
             book.credibility[r] = self.settings["credibility"]
         book.memory[r] = self.settings["credibility_weight"]

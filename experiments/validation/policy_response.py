@@ -26,7 +26,7 @@ DESIGN = "policy_response"
 OWN = {"universal": "firms_total", "targeted": "base_tech_firms",
        "recruitment": "leading_firms", "introduction": "talent_high_end",
        "training": "talent_composite", "compute": "compute_utilization",
-       "integrator": "integrator_project_share", "brand": "brand_mean",
+       "integrator": "integrator_project_share", "brand": "local_sourcing_app",
        "co_innovation": "partnerships_per_firm"}
 
 #: The chain outcomes judged for every arm (higher is better for each).

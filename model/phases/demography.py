@@ -56,6 +56,7 @@ class PendingBranch:
     cash: float      # promised by the chosen region's programme (0 if it did not court)
     factor: float
     delivery: float  # the programme's delivery probability when the promise was made
+    compute: float = 0.0  # share of the factor support to be provided as compute
 
 
 def exit_firms(model: PhaseModel, rows: np.ndarray) -> None:
@@ -196,7 +197,8 @@ def plan_branches(model: PhaseModel, rows: np.ndarray) -> None:
         model.pending.append(PendingBranch(
             due=model.steps + p["branches.lag"], parent=int(parent), region=choice,
             relocate=bool(relocate[j]), cash=cash, factor=factor,
-            delivery=float(model.levers.recruit_delivery[choice])))
+            delivery=float(model.levers.recruit_delivery[choice]),
+            compute=float(model.levers.recruit_compute[choice])))
 
 
 def open_branches(model: PhaseModel) -> None:
@@ -206,7 +208,8 @@ def open_branches(model: PhaseModel) -> None:
     model.pending = [b for b in model.pending if b.due > model.steps]
     for b in due:
         if b.parent < 0 or not f.alive[b.parent]:  # -1: dead and compacted away
-            recruiting.pay_promise(model, None, b.region, b.cash, b.factor, b.delivery)
+            recruiting.pay_promise(model, None, b.region, b.cash, b.factor, b.delivery,
+                                   b.compute)
             continue
         r = b.region
         if b.relocate:
@@ -228,4 +231,4 @@ def open_branches(model: PhaseModel) -> None:
                 is_branch=True, expected_sales=p["entry.initial_sales"] * 4,
                 key=branch_keys(f.key[[b.parent]], model.steps))[0]
             model.counts.branches_opened[r] += 1
-        recruiting.pay_promise(model, int(row), r, b.cash, b.factor, b.delivery)
+        recruiting.pay_promise(model, int(row), r, b.cash, b.factor, b.delivery, b.compute)

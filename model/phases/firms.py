@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from agents.firms import Firm
+from model.phases.compute import release_compute
 from model.phases.labour import update_prices
 from model.phases.view import PhaseModel
 from model.vocab import TIERS, Layer, Segment
@@ -50,6 +51,7 @@ def remove_firms(model: PhaseModel, rows: np.ndarray) -> None:
     f = model.firms
     if rows.size == 0:
         return
+    release_compute(model, rows)
     reg = f.region[rows]
     for k in range(len(TIERS)):
         model.talent.seekers[:, k] += np.bincount(
@@ -67,6 +69,7 @@ def relocate_firm(model: PhaseModel, row: int, region: int) -> None:
     """Move a whole firm (headquarters included) to another region."""
     f = model.firms
     origin = int(f.region[row])
+    release_compute(model, np.array([row]))
     model.ledger.add("transfers", origin, -float(f.cash[row]))
     model.ledger.add("transfers", region, float(f.cash[row]))
     model.talent.seekers[origin] += f.employees[row]

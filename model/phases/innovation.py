@@ -6,7 +6,10 @@ success draws a log-capability increment from an exponential distribution with m
 ``innovation.step_mean``. The firm's capability moves by the mean over its lines, so
 expected growth does not rise with size while its variance falls with size. Only the
 *aligned* share (``alignment_base + alignment_close · closeness``) of an increment reaches
-what buyers value (FACTS problem 5). Imitation pulls
+what buyers value (FACTS problem 5). R&D's talent input is the index of high-end and
+composite staffing (:func:`talent_index`), and base and technology firms realize only
+``T ** innovation.talent_binding`` of an increment (a talent shortage limits what those
+layers can grow into, FACTS problem 2). Imitation pulls
 a firm toward its partners' and its region-and-layer frontier, scaled by absorptive
 capacity (its high-end staffing). Partnerships form a network.
 """
@@ -19,6 +22,7 @@ from model.keyed import pair_keys
 from model.keyed_choice import Options
 from model.phases.view import PhaseModel
 from model.rowsum import row_sum
+from model.vocab import Layer
 
 
 def research(model: PhaseModel, rows: np.ndarray, compute_per_mrmb: np.ndarray) -> None:
@@ -33,10 +37,8 @@ def research(model: PhaseModel, rows: np.ndarray, compute_per_mrmb: np.ndarray) 
     p, f = model.p, model.firms
     rd = f.rd[rows]
     c = p["innovation.compute_share"]
-    desired = f.desired[rows, 1].astype(float)
-    fill = np.where(desired > 0, np.minimum(1.0, f.employees[rows, 1] / np.maximum(desired, 1)),
-                    1.0)
-    effective = rd * ((1.0 - c) * fill + c * compute_per_mrmb)
+    talent = talent_index(model, rows)
+    effective = rd * ((1.0 - c) * talent + c * compute_per_mrmb)
     lines = np.maximum(np.floor(f.revenue_smooth[rows] / p["innovation.line_size"]), 1.0)
     prob = 1.0 - np.exp(-p["innovation.zeta"] * effective / lines)
     keys = f.key[rows]
@@ -47,8 +49,27 @@ def research(model: PhaseModel, rows: np.ndarray, compute_per_mrmb: np.ndarray) 
         keys, successes) / lines
     align = np.clip(p["innovation.alignment_base"]
                     + p["innovation.alignment_close"] * f.closeness[rows], 0.0, 1.0)
-    f.logcap[rows] += gain * align - p["innovation.obsolescence"]
+    # a shortage of high-end and composite staff limits what base and technology firms
+    # can grow into (ODD §7.12): their increment is scaled by the talent index's power
+    binding = np.where(f.layer[rows] == Layer.APP, 0.0, p["innovation.talent_binding"])
+    f.logcap[rows] += gain * align * talent ** binding - p["innovation.obsolescence"]
     f.innovations[rows] += successes
+
+
+def talent_index(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
+    """The R&D talent index ``T = f_H^(1-ω) · f_C^ω`` of firms ``rows`` (in [0, 1]).
+
+    ``f_H`` and ``f_C`` are the firm's fill of its desired high-end and composite staff
+    (``min(1, employees / desired)``, 1 where it wants none) and ``ω =
+    innovation.rd_composite_weight``: composite talent (who join AI to an industry's
+    problems, FACTS problem 2) is the second input of R&D.
+    """
+    f = model.firms
+    desired = f.desired[rows, 1:].astype(float)
+    fill = np.where(desired > 0, np.minimum(1.0, f.employees[rows, 1:]
+                                            / np.maximum(desired, 1.0)), 1.0)
+    omega = model.p["innovation.rd_composite_weight"]
+    return fill[:, 0] ** (1.0 - omega) * fill[:, 1] ** omega
 
 
 def imitate(model: PhaseModel, rows: np.ndarray) -> None:

@@ -9,7 +9,7 @@ from model.keyed_choice import Options
 from model.phases.trade import PULL_LAYER, input_bonus, seller_weights
 from model.phases.view import PhaseModel
 from model.rowsum import row_sum
-from model.vocab import Layer
+from model.vocab import Layer, Segment
 
 #: The layer a buyer of each layer buys its inputs from.
 SUPPLIER_LAYER = (Layer.BASE, Layer.BASE, Layer.TECH)
@@ -37,13 +37,17 @@ def refresh_suppliers(model: PhaseModel, rows: np.ndarray, everyone: bool = Fals
             continue
         options = Options(f.region[sellers], f.key[sellers], seller_weights(model, sellers),
                           model.n_regions)
-        # the local pull of the seller layer's market (trade.PULL_LAYER) for every buyer
-        boost = np.expm1(input_bonus(model, rows, PULL_LAYER[seller_layer]))
+        # the local pull of the seller layer's market (trade.PULL_LAYER) for every buyer,
+        # integrators' technology purchases with their extra local bonus
+        bonus = input_bonus(model, rows, PULL_LAYER[seller_layer])[f.region[buyers]]
+        if seller_layer == Layer.TECH:
+            bonus = bonus + p["market.integrator_local_sourcing"] * (
+                f.segment[buyers] == Segment.INTEGRATORS)
         keys = f.key[buyers]
         # each slot a chooser keyed by (buyer, slot); choosers ordered (slot, buyer)
         hashes = np.concatenate([pick.hashes(keys, slot) for slot in range(f.slots)])
         reg = np.tile(f.region[buyers], f.slots)
-        own = np.tile(boost[f.region[buyers]], f.slots)
+        own = np.tile(np.expm1(bonus), f.slots)
         chosen = options.choose(hashes, bonus_group=reg, boost=own).reshape(f.slots, -1).T
         f.suppliers[buyers] = np.where(chosen >= 0, sellers[np.maximum(chosen, 0)], -1)
 

@@ -105,12 +105,14 @@ def settle_courtships(model: PhaseModel, courted: Courted, idx: np.ndarray,
 
 
 def pay_promise(model: PhaseModel, row: int | None, region: int, cash: float,
-                factor: float, delivery: float) -> None:
+                factor: float, delivery: float, compute: float = 0.0) -> None:
     """At a branch's (or relocation's) opening: pay the reserved cash, and the factor
     support if delivered (keyed by the establishment, purpose
     ``policy.<region>.recruitment``); release what is not paid (everything when ``row`` is
     None: the parent died first); a factor promise, delivered or not, enters the region's
-    delivery record."""
+    delivery record. A share ``compute`` of delivered factor support is provided as
+    compute: it stays reserved as the firm's ``compute_credit`` and is paid as the firm's
+    compute bills come (:func:`provide_compute`)."""
     book = model.recruiting
     promised = cash + factor
     if promised <= 0:
@@ -126,8 +128,10 @@ def pay_promise(model: PhaseModel, row: int | None, region: int, cash: float,
         delivered = bool(model.draws(f"policy.{name}.recruitment").bernoulli(
             model.firms.key[[row]], delivery)[0])
         if delivered:
-            book.pay(region, factor)
-            model.grant(np.array([row]), np.array([factor]), "recruitment", region)
+            credit = factor * compute
+            book.pay(region, factor - credit)
+            model.grant(np.array([row]), np.array([factor - credit]), "recruitment", region)
+            model.firms.compute_credit[row] += credit
             deliver_services(model, row, region)
         else:
             book.release(region, factor)

@@ -15,21 +15,16 @@ only for what they get. Every payment is recorded in the ledger.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from model.keyed_choice import Options
 from model.markets import Allocation, allocate, project_values, project_wins, realized_share
 from model.markets import seller_weights as weights_of
+from model.phases.compute import pay_vouchers, provide_compute, public_compute, public_share
 from model.phases.labour import capacity
 from model.phases.view import PhaseModel
 from model.rowsum import row_sum
 from model.vocab import Layer, Segment
-
-if TYPE_CHECKING:
-    from agents.compute import ComputeCenter
-
 
 
 def seller_weights(model: PhaseModel, rows: np.ndarray, extra: np.ndarray | float = 0.0
@@ -78,14 +73,18 @@ def trade(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     model.market_stats.reset()
     app_rev, app_planned = _final_market(model, app)
 
-    # --- compute for R&D: public centre vs commercial (base firms) ------------------
-    compute_money = p["innovation.compute_share"] * f.rd[rows]
-    compute_by_region = np.bincount(f.region[rows], compute_money, minlength=model.n_regions)
-    pi, eff_price, voucher = _public_compute(model, compute_by_region)
-
     tech_rev, tech_planned, phi_tech = _tech_market(model, rows, app, tech, app_rev)
+
+    # --- compute: R&D compute of every firm and the technology layer's operating compute
+    # (training and inference), each at the public centre or commercial (base firms) ----
+    n_r = model.n_regions
+    compute_money = p["innovation.compute_share"] * f.rd[rows]
+    compute_by_region = np.bincount(f.region[rows], compute_money, minlength=n_r)
+    kappa = p["compute.operating_share_tech"]
+    operating = np.bincount(f.region[tech], kappa * tech_rev, minlength=n_r)
+    pi, eff_price, voucher = public_compute(model, compute_by_region, operating)
     base_rev, base_planned, phi_base = _base_market(model, rows, tech, base, tech_rev,
-                                                    compute_by_region * (1.0 - pi))
+                                                    (compute_by_region + operating) * (1.0 - pi))
 
     # --- revenue and costs per firm --------------------------------------------------
     revenue = np.zeros(f.n)
@@ -94,22 +93,27 @@ def trade(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     demand_alloc[app], demand_alloc[tech], demand_alloc[base] = (
         app_planned, tech_planned, base_planned)
     inputs = np.zeros(f.n)
-    inputs[app] = p["market.input_tech_per_app"] * app_rev * phi_tech[f.region[app]]
-    inputs[tech] = p["market.input_base_per_tech"] * tech_rev * phi_base[f.region[tech]]
+    inputs[app] = p["market.input_tech_per_app"] * app_rev * phi_tech
+    inputs[tech] = (p["market.input_base_per_tech"] - kappa) * tech_rev * phi_base[f.region[tech]]
     inputs[base] = p["market.input_base_per_base"] * f.revenue[base] * phi_base[f.region[base]]
     reg = f.region[rows]
-    comp_public = compute_money * pi[reg]
-    comp_commercial = compute_money * (1.0 - pi[reg]) * phi_base[reg]
+    compute_units = np.zeros(f.n)  # operating compute wanted, mRMB at market price
+    compute_units[tech] = kappa * tech_rev
+    compute_units = compute_units[rows]
+    # the centre charges its effective price per unit; R&D compute is a money budget
+    comp_public = (compute_money + compute_units * eff_price[reg]) * pi[reg]
+    comp_commercial = (compute_money + compute_units) * (1.0 - pi[reg]) * phi_base[reg]
     led = model.ledger
     led.add_by_region("intermediate_sales", f.region[tech], tech_rev)
     led.add_by_region("intermediate_sales", f.region[base], base_rev)
     led.add_by_region("intermediate_purchases", reg, inputs[rows])
     led.add_by_region("compute_commercial", reg, comp_commercial)
     led.add_by_region("compute_public", reg, comp_public)
-    _pay_vouchers(model, comp_public, reg, eff_price, voucher)
+    pay_vouchers(model, comp_public, reg, eff_price, voucher)
 
     f.revenue[rows] = revenue[rows]
     f.demand[rows] = demand_alloc[rows]
+    provide_compute(model, rows, comp_public + comp_commercial)
     settle(model, rows, revenue[rows], inputs[rows] + comp_public + comp_commercial)
     units = np.where(eff_price > 0, pi / np.maximum(eff_price, 1e-9), 0.0) + (1.0 - pi) * phi_base
     return units[reg]
@@ -129,11 +133,15 @@ def _final_market(model: PhaseModel, app: np.ndarray) -> tuple[np.ndarray, np.nd
     alloc_final = allocate(w_app, f.region[app], smooth, home)
     integrator = f.segment[app] == Segment.INTEGRATORS
     w_proj = seller_weights(model, app, p["market.integrator_project_bonus"] * integrator)
-    proj_bonus = p["market.project_home_bias"] + lv.local_preference
+    proj_bonus = np.full(n_r, p["market.project_home_bias"])
+    # a funded preference programme favours the region's own integrators in its projects
+    preference = lv.local_preference[f.region[app]] * integrator
+    home = preference if preference.any() else None
     wins = project_wins(model.draws("projects"), model.keyed.region_keys(), f.key[app], w_proj,
-                        f.region[app], proj_budget / p["demand.project_mean"], proj_bonus)
+                        f.region[app], proj_budget / p["demand.project_mean"], proj_bonus,
+                        home)
     # firms plan on the expected value of project demand, not on lumpy wins
-    proj_expected = allocate(w_proj, f.region[app], proj_budget, proj_bonus).sales
+    proj_expected = allocate(w_proj, f.region[app], proj_budget, proj_bonus, home).sales
     won_value = project_values(model.draws("projects.size"), f.key[app], wins.own + wins.other,
                                p["demand.project_mean"], p["demand.project_tail"])
     won = (wins.own + wins.other) > 0
@@ -156,22 +164,43 @@ def _final_market(model: PhaseModel, app: np.ndarray) -> tuple[np.ndarray, np.nd
     return app_rev, alloc_final.sales + proj_expected + scen_value / duration
 
 
+def tech_demand_by_buyer(model: PhaseModel, app: np.ndarray, app_rev: np.ndarray
+                         ) -> np.ndarray:
+    """(2, R) technology demand of each region's application firms: row 0 other
+    application firms, row 1 integrators (who buy with a larger local bonus)."""
+    f, n_r = model.firms, model.n_regions
+    integrator = f.segment[app] == Segment.INTEGRATORS
+    return np.stack([np.bincount(f.region[app], app_rev * ~integrator, minlength=n_r),
+                     np.bincount(f.region[app], app_rev * integrator, minlength=n_r)]
+                    ) * model.p["market.input_tech_per_app"]
+
+
 def _tech_market(model: PhaseModel, rows: np.ndarray, app: np.ndarray, tech: np.ndarray,
                  app_rev: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Technology inputs bought by application firms from technology firms ``tech``;
-    returns the sellers' revenue, their planned demand and the realized share of each
-    buyer region's purchases that were served (phi)."""
-    f, stats = model.firms, model.market_stats
-    tech_demand = model.p["market.input_tech_per_app"] * np.bincount(
-        f.region[app], app_rev, minlength=model.n_regions)
+    integrators' purchases carry ``market.integrator_local_sourcing`` more local bonus.
+    Returns the sellers' revenue, their planned demand and, for each buyer in ``app``, the
+    realized share of its group's purchases in its region that were served (phi)."""
+    p, f, stats = model.p, model.firms, model.market_stats
+    n_r = model.n_regions
+    integrator = f.segment[app] == Segment.INTEGRATORS
+    demand = tech_demand_by_buyer(model, app, app_rev)
     w_tech = seller_weights(model, tech)
-    alloc_tech = allocate(w_tech, f.region[tech], tech_demand,
-                          input_bonus(model, rows, PULL_LAYER[Layer.TECH]))
-    tech_fill = _serve(model, tech, alloc_tech.sales)
-    phi_tech = realized_share(alloc_tech, w_tech, f.region[tech], tech_fill)
-    stats.local_tech[:] = _served_local_share(alloc_tech, w_tech, f.region[tech], tech_fill)
-    stats.tech_purchases[:] = tech_demand
-    return alloc_tech.sales * tech_fill, alloc_tech.sales, phi_tech
+    bonus = input_bonus(model, rows, PULL_LAYER[Layer.TECH])
+    allocs = [allocate(w_tech, f.region[tech], demand[0], bonus),
+              allocate(w_tech, f.region[tech], demand[1],
+                       bonus + p["market.integrator_local_sourcing"])]
+    sales = allocs[0].sales + allocs[1].sales
+    tech_fill = _serve(model, tech, sales)
+    phi = np.stack([realized_share(a, w_tech, f.region[tech], tech_fill) for a in allocs])
+    local = np.stack([_served_local_share(a, w_tech, f.region[tech], tech_fill)
+                      for a in allocs])
+    served = demand * phi
+    total = served.sum(axis=0)
+    stats.local_tech[:] = np.divide((served * local).sum(axis=0), total,
+                                    out=np.zeros(n_r), where=total > 0)
+    stats.tech_purchases[:] = demand.sum(axis=0)
+    return sales * tech_fill, sales, phi[integrator.astype(np.int64), f.region[app]]
 
 
 def _base_market(model: PhaseModel, rows: np.ndarray, tech: np.ndarray, base: np.ndarray,
@@ -183,8 +212,10 @@ def _base_market(model: PhaseModel, rows: np.ndarray, tech: np.ndarray, base: np
     n_r = model.n_regions
     base_own = p["market.input_base_per_base"] * np.bincount(f.region[base], f.revenue[base],
                                                                minlength=n_r)
-    tech_need = p["market.input_base_per_tech"] * np.bincount(f.region[tech], tech_rev,
-                                                                minlength=n_r)
+    # technology firms' base inputs other than operating compute (that is in ``commercial``
+    # where it is not bought at the public centre)
+    tech_need = (p["market.input_base_per_tech"] - p["compute.operating_share_tech"]) * \
+        np.bincount(f.region[tech], tech_rev, minlength=n_r)
     base_demand = tech_need + base_own + commercial
     w_base = seller_weights(model, base)
     alloc_base = allocate(w_base, f.region[base], base_demand,
@@ -231,45 +262,6 @@ def _scenario_projects(model: PhaseModel, app: np.ndarray, w_proj: np.ndarray,
     return sales
 
 
-def _public_compute(model: PhaseModel, demand: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Share of each region's compute money spent at its public centre, the effective
-    price there, and the voucher rate actually applied (all (R,))."""
-    p, lv = model.p, model.levers
-    n_r = model.n_regions
-    voucher = lv.voucher_rate.copy()
-    for _ in range(3):  # scale vouchers down where the budget cannot pay them
-        pi = public_share(model, model.centers, voucher)
-        price = model.center_price * (1.0 - voucher)
-        cost = np.divide(demand * pi, np.maximum(price, 1e-9)) * model.center_price * voucher
-        over = (cost > lv.voucher_budget) & (cost > 0)
-        if not over.any():
-            break
-        scaled = np.divide(voucher * lv.voucher_budget, cost, out=voucher.copy(), where=over)
-        voucher = np.where(over, scaled, voucher)
-    price = model.center_price * (1.0 - voucher)
-    room = (1.0 - p["compute.outside_use"]) * model.center_capacity
-    units = np.divide(demand * pi, np.maximum(price, 1e-9))
-    scale = np.divide(room, units, out=np.ones(n_r), where=units > room)
-    pi = pi * np.minimum(scale, 1.0)
-    return pi, price, voucher
-
-
-def _pay_vouchers(model: PhaseModel, paid_by_firms: np.ndarray, reg: np.ndarray,
-                  eff_price: np.ndarray, voucher: np.ndarray) -> None:
-    n_r = model.n_regions
-    firm_money = np.bincount(reg, paid_by_firms, minlength=n_r)
-    units = np.divide(firm_money, np.maximum(eff_price, 1e-9))
-    vouchers = np.minimum(units * model.center_price * voucher, model.levers.voucher_budget)
-    for r in np.flatnonzero(vouchers > 0):
-        model.charge(int(r), "compute_service", float(vouchers[r]))
-    model.ledger.add_array("vouchers", vouchers)
-    for c in model.centers:
-        c.used_local = float(units[c.region])
-        c.used_outside = model.p["compute.outside_use"] * c.capacity
-        c.revenue = float(firm_money[c.region] + vouchers[c.region])
-
-
 def initial_allocation(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     """Step-0 sales of firms ``rows``: demand allocated without capacity limits, projects
     at their expected value, R&D compute at its step-0 level (a short fixed point)."""
@@ -298,16 +290,19 @@ def initial_allocation(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     pi = public_share(model, model.centers, np.zeros(n_r))
     revenue = np.zeros(f.n)
     revenue[app] = app_rev
-    tech_demand = p["market.input_tech_per_app"] * np.bincount(f.region[app], app_rev,
-                                                                 minlength=n_r)
+    split = tech_demand_by_buyer(model, app, app_rev)
+    tech_demand = split.sum(axis=0)
     # two passes: the second with the leaders' pull on suppliers, leaders provisionally
     # identified from the first pass (so that step 1 does not jump)
     for _pass in range(2):
-        alloc_tech = allocate(w_tech, f.region[tech], tech_demand,
-                              input_bonus(model, rows, PULL_LAYER[Layer.TECH]))
-        revenue[tech] = alloc_tech.sales
-        tech_need = p["market.input_base_per_tech"] * np.bincount(
-            f.region[tech], alloc_tech.sales, minlength=n_r)
+        tech_bonus = input_bonus(model, rows, PULL_LAYER[Layer.TECH])
+        allocs = [allocate(w_tech, f.region[tech], split[0], tech_bonus),
+                  allocate(w_tech, f.region[tech], split[1],
+                           tech_bonus + p["market.integrator_local_sourcing"])]
+        revenue[tech] = allocs[0].sales + allocs[1].sales
+        tech_sales = np.bincount(f.region[tech], revenue[tech], minlength=n_r)
+        kappa = p["compute.operating_share_tech"]
+        tech_need = (p["market.input_base_per_tech"] - kappa * pi) * tech_sales
         bonus = input_bonus(model, rows, PULL_LAYER[Layer.BASE])
         for _ in range(6):
             rd = p["innovation.rd_intensity"] * revenue[rows]
@@ -323,32 +318,13 @@ def initial_allocation(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
             if members.size:
                 cut = np.percentile(revenue[members], p["roles.leading_percentile"])
                 f.leading[members] = revenue[members] >= cut
-    stats.local_tech[:] = alloc_tech.local_share
+    stats.local_tech[:] = np.divide(split[0] * allocs[0].local_share
+                                    + split[1] * allocs[1].local_share, tech_demand,
+                                    out=np.zeros(n_r), where=tech_demand > 0)
     stats.local_base[:] = alloc_base.local_share
     stats.tech_purchases[:] = tech_demand
     stats.base_purchases[:] = base_demand
     return revenue[rows]
-
-
-def public_share(model: PhaseModel, centers: list[ComputeCenter],
-                 voucher: np.ndarray) -> np.ndarray:
-    """Share of each region's AI compute demand that goes to its public centre (R,).
-
-    A logit between the centre (utility ``-beta_price·log(price·(1-voucher)) - friction``)
-    and commercial cloud (utility 0 at the market price). ``voucher`` is the voucher rate
-    per region (R,).
-    """
-    p = model.p
-    share = np.zeros(model.n_regions)
-    for c in centers:
-        if c.capacity <= 0:
-            continue
-        diversified = c.service_model == "diversified" or model.levers.diversified[c.region]
-        friction = p["compute.friction_diversified"] if diversified else p["compute.friction_raw"]
-        eff_price = max(c.price * (1.0 - voucher[c.region]), 1e-3)
-        u = -p["compute.beta_price"] * np.log(eff_price) - friction
-        share[c.region] = 1.0 / (1.0 + np.exp(-u))
-    return share
 
 
 def settle(model: PhaseModel, rows: np.ndarray, revenue: np.ndarray,

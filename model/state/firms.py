@@ -35,6 +35,7 @@ FIRM_COLUMNS: dict[str, type] = {
     "rd": np.float64,
     "rd_extra": np.float64,
     "marketing_extra": np.float64,
+    "compute_credit": np.float64,
     "subsidy": np.float64,
     "closeness": np.float64,
     "rd_staff_share": np.float64,
