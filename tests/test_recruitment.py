@@ -115,3 +115,30 @@ def test_delivered_factor_support_places_talent_and_matches_local_suppliers(
             assert staff == 0 and (links == -1).all()
     if delivery == 1.0:       # staffed at once from local seekers (while there are any)
         assert opened[0][1] > 0 and sum(staff > 0 for _, staff, _ in opened) >= 2
+
+
+def test_compute_provided_pays_the_recruited_firms_compute_bills_from_the_fund() -> None:
+    """Delivered factor support is part compute: a credit that pays the firm's compute bills
+    quarter by quarter, from the fund's reserved money; with compute_share 0 nothing of the
+    kind exists and the whole factor is paid at opening."""
+    settings = {R + "factor_offer": 6.0, R + "delivery_prob": 1.0, R + "budget": 160.0}
+    for share in (0.0, 0.5):
+        model = IndustryModel("baseline", rng=2, params={**settings, R + "compute_share": share})
+        i, f, book = shanxi(model), model.firms, model.recruiting
+        spent_on_credit, held = 0.0, []
+        for _ in range(16):
+            before = f.compute_credit.copy()
+            model.step()
+            rows = f.live()
+            mine = rows[f.region[rows] == i]
+            old = mine[mine < before.size]
+            spent_on_credit += float(np.maximum(before[old] - f.compute_credit[old], 0).sum())
+            held.append(float(f.compute_credit[mine].sum()))
+            np.testing.assert_allclose(book.fund + book.reserved + book.paid + book.lapsed,
+                                       book.deposited, rtol=1e-9, atol=1e-9)
+            assert book.reserved[i] >= f.compute_credit[mine].sum() - 1e-9
+        if share == 0.0:
+            assert max(held) == 0.0 and spent_on_credit == 0.0
+        else:
+            assert max(held) > 0.0        # credits were granted at openings
+            assert spent_on_credit > 0.0  # and drawn down by compute bills
