@@ -97,9 +97,8 @@ def trade(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     inputs[tech] = (p["market.input_base_per_tech"] - kappa) * tech_rev * phi_base[f.region[tech]]
     inputs[base] = p["market.input_base_per_base"] * f.revenue[base] * phi_base[f.region[base]]
     reg = f.region[rows]
-    compute_units = np.zeros(f.n)  # operating compute wanted, mRMB at market price
-    compute_units[tech] = kappa * tech_rev
-    compute_units = compute_units[rows]
+    # operating compute wanted, mRMB at market price (technology firms only)
+    compute_units = kappa * revenue[rows] * (layer == Layer.TECH)
     # the centre charges its effective price per unit; R&D compute is a money budget
     comp_public = (compute_money + compute_units * eff_price[reg]) * pi[reg]
     comp_commercial = (compute_money + compute_units) * (1.0 - pi[reg]) * phi_base[reg]
@@ -292,6 +291,7 @@ def initial_allocation(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
     revenue[app] = app_rev
     split = tech_demand_by_buyer(model, app, app_rev)
     tech_demand = split.sum(axis=0)
+    kappa = p["compute.operating_share_tech"]
     # two passes: the second with the leaders' pull on suppliers, leaders provisionally
     # identified from the first pass (so that step 1 does not jump)
     for _pass in range(2):
@@ -301,7 +301,6 @@ def initial_allocation(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
                            tech_bonus + p["market.integrator_local_sourcing"])]
         revenue[tech] = allocs[0].sales + allocs[1].sales
         tech_sales = np.bincount(f.region[tech], revenue[tech], minlength=n_r)
-        kappa = p["compute.operating_share_tech"]
         tech_need = (p["market.input_base_per_tech"] - kappa * pi) * tech_sales
         bonus = input_bonus(model, rows, PULL_LAYER[Layer.BASE])
         for _ in range(6):
