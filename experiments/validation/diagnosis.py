@@ -21,6 +21,7 @@ from experiments.validation.facts import (
     growth_facts,
     size_facts,
 )
+from experiments.validation.target_facts import target_facts
 
 #: The leading coastal regions the focus region is compared with.
 COAST3 = ("Beijing", "Guangdong", "Shanghai")
@@ -211,6 +212,7 @@ def all_facts(base: Sequence[EnsembleRun], neutral: Sequence[EnsembleRun] | None
     """
     _sorted_panels(base)
     facts = size_facts(base) + growth_facts(base, boot) + demography_facts(base, burn_in)
+    facts += target_facts(base)
     facts += diagnosis_facts(base)
     if neutral is not None:
         facts.append(neutralization_fact(base, neutral))

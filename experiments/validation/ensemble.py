@@ -36,6 +36,8 @@ class EnsembleRun:
             app), counting firms appearing in or leaving the region (branches and
             relocations included).
         scenario_values: Resolved parameter values of the run.
+        demography: The demography target statistics of the run
+            (:func:`experiments.validation.targets.moments`).
     """
 
     seed_index: int
@@ -46,6 +48,7 @@ class EnsembleRun:
     panels: dict[int, dict[str, np.ndarray]]
     focus_flows: dict[str, np.ndarray] = field(default_factory=dict)
     scenario_values: dict[str, Any] = field(default_factory=dict)
+    demography: dict[str, Any] = field(default_factory=dict)
 
 
 LAYERS = ("base", "tech", "app")
@@ -76,6 +79,7 @@ def run_one(scenario: str, seed: int, index: int, replications: int, steps: int,
         The run's data.
     """
     from experiments.run.loop import RunLoop
+    from experiments.validation.targets import DemographyTracker, moments
 
     seq = np.random.SeedSequence(seed).spawn(replications)[index]
     loop = RunLoop.build(scenario, rng=seq, overrides=dict(overrides or {}), steps=steps,
@@ -96,8 +100,10 @@ def run_one(scenario: str, seed: int, index: int, replications: int, steps: int,
         return dict(zip(rows["firm_id"][here].tolist(), lay, strict=True))
 
     prev: dict[int, int] = {}
+    tracker = DemographyTracker()
     for t in loop:  # finishes the run (model.finalize()) after the last step
         regions = loop.collect().regions
+        tracker.observe(model, t)
         if t == 0:
             cols = {k: [np.asarray(v, float).copy()] for k, v in regions.items()
                     if np.asarray(v).dtype.kind in "fiub"}
@@ -122,7 +128,8 @@ def run_one(scenario: str, seed: int, index: int, replications: int, steps: int,
         seed_index=index, region_names=names, coast=coast, focus=model.focus,
         regions={k: np.vstack(v) for k, v in cols.items()}, panels=out_panels,
         focus_flows={"entries": entries, "exits": exits} if flows else {},
-        scenario_values=dict(model.p))
+        scenario_values=dict(model.p),
+        demography=moments(tracker, burn_in, focus=names[model.focus]))
 
 
 def _panel(rows: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
