@@ -10,7 +10,7 @@ _numerics.pin()
 #: deliberately when a change alters results for a given scenario and seed, so that resumed
 #: experiments re-run instead of mixing old and new numbers (not the git commit, or every
 #: commit would re-plan everything).
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 
 __all__ = ["MODEL_VERSION", "IndustryModel"]
 

@@ -158,8 +158,9 @@ GLOBAL_PARAMS: tuple[Param, ...] = (
           source=f"{CF} §1: MIIT AI core industry ~5,000亿 in 2023 (H); final demand = "
                  "500,000/4/(1+a_T+a_T*a_B) with the input coefficients below",
           doc="National final demand for AI applications at step 0."),
-    Param("demand.growth", F, 0.29, "1/year", (-0.5, 2.0),
-          source=f"{CF} §1: national AI firms 1,400+ to >5,000 over 2020-25 (~29%/yr, H)",
+    Param("demand.growth", F, 0.2, "1/year", (-0.5, 2.0),
+          source=f"{CF} §1: AI core-industry size +18% in 2022 (CAICT, M-H), >20%/yr to "
+                 ">7,000亿 in 2024 (CCID, M-H); not the firm-count growth",
           doc="Initial annual growth rate of final demand (logistic path).", ui=True),
     Param("demand.saturation", F, 5.0, "× step-0 level", (1.0, 100.0),
           source="assumption: growth must slow so that 10-year runs stay plausible",
@@ -323,6 +324,10 @@ GLOBAL_PARAMS: tuple[Param, ...] = (
     Param("innovation.talent_binding", F, 1.0, "1", (0.0, 3.0),
           source="assumption (plausible 0.5-2; 0 switches the limit off): FACTS problem 2",
           doc="Power of the talent index scaling base/tech firms' capability increments."),
+    Param("innovation.capability_shock", F, 0.23, "log units/quarter", (0.0, 0.5),
+          source="MSM estimate 0.23 (s.e. 0.10), docs/validation.md §2.2",
+          doc="Std. dev. per quarter of a product line's log-capability shock (a firm's "
+              "shock is the mean over its lines)."),
     Param("innovation.obsolescence", F, 0.01, "log units/quarter", (0.0, 1.0),
           source="assumption", doc="Drift of log capability toward zero (technology ages)."),
     Param("innovation.partnership_rate", F, 0.01, "1/quarter", (0.0, 1.0),
@@ -339,8 +344,8 @@ GLOBAL_PARAMS: tuple[Param, ...] = (
     Param("innovation.brand_decay", F, 0.05, "1/quarter", (0.0, 1.0), source="assumption",
           doc="Brand depreciation per quarter."),
     # entry and exit
-    Param("entry.rate", F, 0.06, "entrants per firm-quarter", (0.0, 2.0),
-          source="assumption calibrated to ~29%/yr firm growth and 4-6 yr firm life",
+    Param("entry.rate", F, 0.035, "entrants per firm-quarter", (0.0, 2.0),
+          source="MSM estimate 0.035 (s.e. 0.010), docs/validation.md §2.2",
           doc="Base entry rate per existing firm in the region and layer."),
     Param("entry.agglomeration", F, 0.95, "1", (0.0, 2.0),
           source="assumption; headline uncertainty (MODEL-SPEC)",
@@ -359,9 +364,14 @@ GLOBAL_PARAMS: tuple[Param, ...] = (
           doc="Sales an entrant plans for in its first quarter (sets its first hiring)."),
     Param("entry.spinoff", F, 0.02, "entrants per leading firm-quarter", (0.0, 2.0),
           source="assumption", doc="Spin-offs from local leading firms."),
-    Param("entry.capability_gap", F, 0.4, "log units", (-5.0, 5.0), source="assumption",
+    Param("entry.capability_gap", F, 0.0, "log units", (-5.0, 5.0),
+          source="Foster, Haltiwanger and Syverson 2008 (AER 98(1)): entrants are not less "
+                 "productive than incumbents (their handicap is demand: here brand); plausible "
+                 "0-0.5",
           doc="Entrants' log capability below the local layer mean."),
-    Param("entry.seed_cash", F, 1.0, "mRMB", (0.0, 1000.0), source="assumption",
+    Param("entry.seed_cash", F, 3.6, "mRMB", (0.0, 1000.0),
+          source="MSM estimate 3.6 (s.e. 4.5: bounded below, not pinned), docs/validation.md "
+                 "§2.2",
           doc="Founders' capital of an entrant."),
     Param("exit.hazard", F, 0.006, "1/quarter", (0.0, 1.0),
           source=f"{CF} §7: exit risk peaks at ages 3-7 years (H, dated)",
@@ -405,10 +415,13 @@ GLOBAL_PARAMS: tuple[Param, ...] = (
     # roles
     Param("roles.leading_percentile", F, 95.0, "percentile", (50.0, 99.99),
           source="MODEL-SPEC example: layer's national 95th percentile of revenue",
-          doc="Leading firm: revenue at or above this step-0 national percentile of its layer."),
-    Param("roles.little_giant_percentile", F, 90.0, "percentile", (50.0, 99.99),
-          source="assumption",
-          doc="Little giant: SME with capability above this step-0 percentile."),
+          doc="Leading firm: smoothed revenue at or above this national percentile of its "
+              "layer's live firms (each quarter)."),
+    Param("roles.little_giant_share", F, 0.032, "1", (0.0, 0.5),
+          source=f"{CF} §1, §8: >400 AI little giants of MIIT's >5,000 AI firms (8 %, 2025, "
+                 "H) x MIIT's count / the source's (4,400 / 11,019 in 2023) = 3.2 %",
+          doc="Little giants per live firm of a layer: its most capable single-establishment "
+              "SMEs that are not leading (each quarter)."),
     Param("roles.sme_max_employees", I, 300, "persons", (1, 100_000),
           source="Chinese SME rule for software and IT services (<300 employees)",
           doc="Largest SME."),

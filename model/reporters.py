@@ -102,8 +102,8 @@ def chain_balance_revenue(ctx: Context) -> np.ndarray:
     return _tv_distance(ctx.revenue_by_layer, ctx.model.national_mix0_revenue)
 
 
-@reporter("leading_firms", "firms", "Firms with revenue at or above the step-0 national "
-          "percentile of their layer (roles.leading_percentile).")
+@reporter("leading_firms", "firms", "Firms with smoothed revenue at or above the quarter's "
+          "national percentile of their layer (roles.leading_percentile).")
 def leading_firms(ctx: Context) -> np.ndarray:
     return ctx.count(ctx.field("leading"))
 
@@ -114,8 +114,9 @@ def chain_masters(ctx: Context) -> np.ndarray:
     return ctx.count(ctx.field("chain_master"))
 
 
-@reporter("little_giants", "firms", "Single-establishment SMEs (roles.sme_max_employees) "
-          "with capability above the step-0 percentile of their layer.")
+@reporter("little_giants", "firms", "The most capable single-establishment SMEs "
+          "(roles.sme_max_employees) that are not leading, roles.little_giant_share of their "
+          "layer's live firms.")
 def little_giants(ctx: Context) -> np.ndarray:
     return ctx.count(ctx.field("little_giant"))
 

@@ -39,6 +39,7 @@ def test_talent_index_combines_high_end_and_composite_fill() -> None:
 
 def test_a_talent_shortage_limits_base_and_technology_capability_growth() -> None:
     model = stepped(4)
+    model.p["innovation.capability_shock"] = 0.0  # the shock is not scaled by talent (§7.10)
     f, rows = model.firms, model.firms.live()
     x0, n0 = f.logcap[rows].copy(), f.innovations[rows].copy()
     units = np.ones(rows.size)

@@ -145,23 +145,43 @@ def validation_run(tmp_path_factory):
     return proc, out
 
 
+#: Facts the model of version 6 fails at this size (3 seeds x 40 quarters, base seed 1),
+#: reported as FAIL and explained in docs/validation.md §1.3: with the calibrated demography
+#: the lognormal no longer beats the gamma decisively in every panel of employees; exit at
+#: ages 3-7 follows entry only weakly across regions (rho about 0.15-0.2, below the 0.2 of
+#: the criterion); in one seed Shanxi's application share falls below the national share in
+#: some years. The test pins the set: a new failure, or a fix, fails it until this list and
+#: §1.3 are updated.
+KNOWN_FAILURES = {"size_lognormal_body", "entry_exit_correlated", "shanxi_application_heavy"}
+
+
 @pytest.mark.slow
-def test_validate_passes_and_lists_every_fact(validation_run):
+def test_validate_lists_every_fact_and_fails_only_the_known_ones(validation_run):
     proc, out = validation_run
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # validate exits 1 on a failure
     report = (out / "report.md").read_text(encoding="utf-8")
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     keys = [f["key"] for f in results["facts"]]
     expected = {"size_skewed", "size_lognormal_body", "size_heavy_tail", "growth_tent",
                 "volatility_scaling", "gibrat", "entry_exit_every_year",
-                "entry_exit_correlated", "exit_age", "capability_persistence",
-                "shanxi_application_heavy", "shanxi_low_local_sourcing",
-                "shanxi_few_leaders_integrators", "coast_ahead", "talent_to_coast",
-                "neutralization"}
+                "entry_exit_correlated", "exit_risk_varies", "growth", "exit_age",
+                "exit_peak", "young_share", "cap_rho5", "little_giants",
+                "shanxi_integrators", "shanxi_application_heavy",
+                "shanxi_low_local_sourcing", "shanxi_few_leaders_integrators",
+                "coast_ahead", "talent_to_coast", "neutralization"}
     assert set(keys) == expected
     for key in expected:
         assert f"`{key}`" in report
-    assert all(f["status"] in ("PASS", "REPORTED") for f in results["facts"])
+    failed = {f["key"] for f in results["facts"] if f["status"] == "FAIL"}
+    assert failed == KNOWN_FAILURES
+    assert all(f["status"] in ("PASS", "REPORTED") for f in results["facts"]
+               if f["key"] not in KNOWN_FAILURES)
+    # every demography target is reported against its target with its band and reason
+    for key in ("growth", "exit_age", "exit_peak", "young_share", "cap_rho5",
+                "little_giants", "shanxi_integrators"):
+        fact = next(f for f in results["facts"] if f["key"] == key)
+        assert fact["status"] == "PASS"
+        assert "Source:" in fact["reason"] and "Tolerance:" in fact["reason"]
     # the policy-response suite's verdicts (the small design here)
     assert "## Policy response: what each instrument moves" in report
     arms = results["policy_response"]["arms"]

@@ -53,6 +53,10 @@ def research(model: PhaseModel, rows: np.ndarray, compute_per_mrmb: np.ndarray) 
     # can grow into (ODD §7.12): their increment is scaled by the talent index's power
     binding = np.where(f.layer[rows] == Layer.APP, 0.0, p["innovation.talent_binding"])
     f.logcap[rows] += gain * align * talent ** binding - p["innovation.obsolescence"]
+    sigma = p["innovation.capability_shock"]
+    if sigma > 0.0:  # each line's idiosyncratic shock; the firm moves by their mean
+        f.logcap[rows] += (sigma / np.sqrt(lines)
+                           * model.draws("innovation.shock").normal(keys))
     f.innovations[rows] += successes
 
 

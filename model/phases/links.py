@@ -1,5 +1,5 @@
 """Links and roles: supplier links re-drawn for some firms, and firms' roles (leading
-firm, little giant, chain master) by the step-0 absolute thresholds."""
+firm, little giant, chain master) by thresholds relative to the quarter's industry."""
 
 from __future__ import annotations
 
@@ -52,16 +52,39 @@ def refresh_suppliers(model: PhaseModel, rows: np.ndarray, everyone: bool = Fals
         f.suppliers[buyers] = np.where(chosen >= 0, sellers[np.maximum(chosen, 0)], -1)
 
 
+def leading_thresholds(model: PhaseModel, rows: np.ndarray) -> np.ndarray:
+    """Per layer, the ``roles.leading_percentile`` of the smoothed revenue of the layer's
+    live firms ``rows`` nationally (a relative threshold: a leading firm is a position in
+    the industry of its time, not a fixed sum of money that growth inflates away)."""
+    f, q = model.firms, model.p["roles.leading_percentile"]
+    lay = f.layer[rows]
+    return np.array([np.percentile(f.revenue_smooth[rows[lay == k]], q)
+                     if (lay == k).any() else np.inf for k in range(3)])
+
+
 def update_roles(model: PhaseModel, rows: np.ndarray) -> None:
-    """Leading, little giant and chain master by the step-0 absolute thresholds."""
+    """Leading, little giant and chain master by the quarter's relative rules (ODD §7.16).
+
+    Leading: smoothed revenue at or above :func:`leading_thresholds`. Little giants: the
+    most capable eligible firms (single-establishment SMEs that are not leading) of each
+    layer, as many as ``roles.little_giant_share`` of the layer's live firms.
+    """
     p, f = model.p, model.firms
     lay = f.layer[rows]
+    model.leading_threshold = leading_thresholds(model, rows)
     f.leading[rows] = f.revenue_smooth[rows] >= model.leading_threshold[lay]
     sizes = np.bincount(f.group[rows], minlength=int(f.group[rows].max()) + 1)
     single = sizes[f.group[rows]] == 1
     sme = row_sum(f.employees[rows]) <= p["roles.sme_max_employees"]
-    f.little_giant[rows] = (~f.leading[rows] & sme & single
-                            & (f.logcap[rows] >= model.little_giant_threshold[lay]))
+    eligible = ~f.leading[rows] & sme & single
+    cut = np.full(3, np.inf)
+    for k in range(3):
+        x = f.logcap[rows[eligible & (lay == k)]]
+        n = min(int(round(p["roles.little_giant_share"] * np.count_nonzero(lay == k))), x.size)
+        if n > 0:
+            cut[k] = np.partition(x, x.size - n)[x.size - n]  # the n-th largest
+    model.little_giant_threshold = cut
+    f.little_giant[rows] = eligible & (f.logcap[rows] >= cut[lay])
     f.chain_master[rows] = False
     lead = rows[f.leading[rows]]
     sup = f.suppliers[lead]

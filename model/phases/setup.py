@@ -157,7 +157,7 @@ def populate(model: PhaseModel) -> None:
 
 
 def _initial_state(model: PhaseModel, rows: np.ndarray) -> None:
-    """Step-0 prices, sales, staff, cash, role thresholds, job-seekers and ages of the
+    """Step-0 prices, sales, staff, cash, job-seekers and ages of the
     firms just created (rows ``rows``), and the national layer mix."""
     p, f = model.p, model.firms
     layer_a, logcap_a = f.layer[rows], f.logcap[rows]
@@ -170,12 +170,6 @@ def _initial_state(model: PhaseModel, rows: np.ndarray) -> None:
     labour_demand(model, rows, growth=1.0)
     f.employees[rows] = f.desired[rows]
     f.cash[rows] = p["calibration.initial_cash_quarters"] * sales
-    model.leading_threshold = np.array([
-        np.percentile(sales[layer_a == lay], p["roles.leading_percentile"])
-        if (layer_a == lay).any() else np.inf for lay in range(3)])
-    model.little_giant_threshold = np.array([
-        np.percentile(logcap_a[layer_a == lay], p["roles.little_giant_percentile"])
-        if (layer_a == lay).any() else np.inf for lay in range(3)])
     employed = model.employed_by_region()
     model.talent.seekers[:] = np.floor(employed * p["calibration.initial_seeker_ratio"])
     ages = np.floor(p["calibration.mean_initial_age"]
