@@ -7,21 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from common import SMALL
+from common import SMALL, research_from, stepped
 
 from model.markets import allocate, project_wins
 from model.model import IndustryModel
-from model.phases.innovation import research, talent_index
+from model.phases.innovation import talent_index
 from model.vocab import Layer, Segment
 
 S = "policy.Shanxi."
-
-
-def stepped(steps: int, seed: int = 3, **params: object) -> IndustryModel:
-    model = IndustryModel(SMALL, rng=seed, params=params)
-    for _ in range(steps):
-        model.step()
-    return model
 
 
 def test_talent_index_combines_high_end_and_composite_fill() -> None:
@@ -41,14 +34,12 @@ def test_a_talent_shortage_limits_base_and_technology_capability_growth() -> Non
     model = stepped(4)
     model.p["innovation.capability_shock"] = 0.0  # the shock is not scaled by talent (§7.10)
     f, rows = model.firms, model.firms.live()
-    x0, n0 = f.logcap[rows].copy(), f.innovations[rows].copy()
-    units = np.ones(rows.size)
+    x0 = f.logcap[rows].copy()
+    start = (x0, f.innovations[rows].copy())
 
     def gain(binding: float) -> np.ndarray:
-        f.logcap[rows], f.innovations[rows] = x0, n0
-        model.p["innovation.talent_binding"] = binding
-        research(model, rows, units)
-        return f.logcap[rows] - x0 + model.p["innovation.obsolescence"]
+        return (research_from(model, rows, start, innovation__talent_binding=binding) - x0
+                + model.p["innovation.obsolescence"])
 
     free, bound = gain(0.0), gain(1.5)
     talent = talent_index(model, rows)

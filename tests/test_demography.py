@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from common import SMALL
+from common import SMALL, research_from, stepped
 
 from experiments.validation.targets import (
     DemographyTracker,
@@ -15,16 +15,8 @@ from experiments.validation.targets import (
     moments,
 )
 from model.model import IndustryModel
-from model.phases.innovation import research
 from model.phases.links import update_roles
 from model.rowsum import row_sum
-
-
-def stepped(steps: int, seed: int = 3, **params: object) -> IndustryModel:
-    model = IndustryModel(SMALL, rng=seed, params=params)
-    for _ in range(steps):
-        model.step()
-    return model
 
 
 def test_capability_shock_is_the_mean_of_per_line_shocks() -> None:
@@ -32,14 +24,10 @@ def test_capability_shock_is_the_mean_of_per_line_shocks() -> None:
     shock's spread is sigma for one-line firms and shrinks with a firm's lines."""
     model = stepped(4)
     f, rows = model.firms, model.firms.live()
-    x0, n0 = f.logcap[rows].copy(), f.innovations[rows].copy()
-    units = np.ones(rows.size)
+    start = (f.logcap[rows].copy(), f.innovations[rows].copy())
 
     def after(sigma: float) -> np.ndarray:
-        f.logcap[rows], f.innovations[rows] = x0, n0
-        model.p["innovation.capability_shock"] = sigma
-        research(model, rows, units)
-        return f.logcap[rows].copy()
+        return research_from(model, rows, start, innovation__capability_shock=sigma)
 
     diff = after(0.2) - after(0.0)
     lines = np.maximum(np.floor(f.revenue_smooth[rows] / model.p["innovation.line_size"]), 1)
