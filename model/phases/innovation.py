@@ -9,7 +9,9 @@ expected growth does not rise with size while its variance falls with size. Only
 what buyers value (FACTS problem 5). R&D's talent input is the index of high-end and
 composite staffing (:func:`talent_index`), and base and technology firms realize only
 ``T ** innovation.talent_binding`` of an increment (a talent shortage limits what those
-layers can grow into, FACTS problem 2). Imitation pulls
+layers can grow into, FACTS problem 2). Each line also draws a N(0, σ²) capability shock,
+``σ = innovation.capability_shock``, and the firm moves by their mean (``σ/√n``), so ranks
+persist without freezing (ODD §7.10). Imitation pulls
 a firm toward its partners' and its region-and-layer frontier, scaled by absorptive
 capacity (its high-end staffing). Partnerships form a network.
 """
