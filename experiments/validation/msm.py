@@ -6,7 +6,7 @@ docs/validation.md). Four dynamic moments remain, defined exactly (and measured 
 way by ``ai-chain validate``) in :mod:`experiments.validation.targets`:
 
 - ``growth``: national firm-count growth from mid-2023 to 2025Q3; target 5.8 %/yr (MIIT's
-  > 4,400 and > 5,000 AI firms, same definition);
+  > 4,400 and > 5,000 AI firms);
 - ``exit_age``: mean age at exit of the firms exiting in the five years after the burn-in;
   target 6.09 years (SAIC 2013, all sectors);
 - ``young_share``: share of firms younger than 5 years at the year ends after the burn-in;
@@ -18,7 +18,7 @@ Parameters estimated (chosen by the identification screen, :func:`screen`, writt
 ``docs/validation/screen.json``): ``entry.rate``, ``entry.seed_cash`` and
 ``innovation.capability_shock``. Runs: the full baseline, 40 quarters, burn-in 20, common
 random numbers (every evaluation uses the same seeds, run side by side on two processes).
-Usage (about 15 minutes on 2 cores)::
+Usage (about 5 minutes on 2 idle cores)::
 
     .venv/bin/python -m experiments.validation.msm --out docs/validation/msm.json
 """

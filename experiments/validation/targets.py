@@ -118,30 +118,28 @@ class DemographyTracker:
     exited: dict[int, np.ndarray] = field(default_factory=dict)
     year_ends: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
     little_giants: dict[int, int] = field(default_factory=dict)
-    _prev: dict[int, int] = field(default_factory=dict)
+    _prev_ids: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    _prev_ages: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
     def observe(self, model, step: int) -> None:
         """Record the firm table of ``model`` after ``step`` (call at 0, 1, 2, ...)."""
         rows = model.firm_rows()
-        ids, ages = rows["firm_id"], rows["age"]
+        ids, ages = np.asarray(rows["firm_id"]), np.asarray(rows["age"])
         self.firms.append(int(ids.size))
-        if step > 0 and self._prev:
-            prev_ids = np.fromiter(self._prev, dtype=np.int64, count=len(self._prev))
-            prev_ages = np.fromiter(self._prev.values(), dtype=np.int64,
-                                    count=len(self._prev))
-            gone = ~np.isin(prev_ids, ids)
-            self.exits += [(step, int(a) + 1) for a in prev_ages[gone]]
-            band = np.digitize(prev_ages, AGE_BANDS)
+        if step > 0 and self._prev_ids.size:
+            gone = ~np.isin(self._prev_ids, ids)
+            self.exits += [(step, int(a) + 1) for a in self._prev_ages[gone]]
+            band = np.digitize(self._prev_ages, AGE_BANDS)
             self.at_risk[step] = np.bincount(band, minlength=4)
             self.exited[step] = np.bincount(band[gone], minlength=4)
-        self._prev = dict(zip(ids.tolist(), ages.tolist(), strict=True))
+        self._prev_ids, self._prev_ages = ids.copy(), ages.copy()
         self.little_giants[step] = int(np.count_nonzero(rows["little_giant"]))
         if step % 4 == 0:
             integ = np.asarray(rows["integrator"], bool)
             self.year_ends[step] = {
                 "firm_id": ids.copy(), "age": ages.copy(), "layer": rows["layer"].copy(),
                 "capability": rows["capability"].copy(),
-                "integrators": integ.sum(), "region": rows["region"][integ].copy()}
+                "integrators": integ.sum(), "integrator_regions": rows["region"][integ].copy()}
 
 
 def hazard_profile(tr: DemographyTracker, burn_in: int) -> np.ndarray:
@@ -177,7 +175,7 @@ def moments(tr: DemographyTracker, burn_in: int, focus: str = "Shanxi") -> dict[
     ages = [a for s, a in tr.exits if burn_in < s <= end]
     years = sorted(s for s in tr.year_ends if s >= burn_in)
     young = [float(np.mean(tr.year_ends[s]["age"] < 20)) for s in years]
-    shares = [float(np.mean(tr.year_ends[s]["region"] == focus))
+    shares = [float(np.mean(tr.year_ends[s]["integrator_regions"] == focus))
               for s in years if tr.year_ends[s]["integrators"] > 0]
     profile = hazard_profile(tr, burn_in)
     return {
